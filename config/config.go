@@ -62,6 +62,7 @@ type Config struct {
 	DemoPassword      string
 	TokenTTL          time.Duration
 	LogLevel          string
+	MetricsAddr       string // worker only: where to serve /metrics and /healthz; empty is off
 }
 
 // FromEnv returns the defaults overlaid with the environment.
@@ -76,6 +77,7 @@ func FromEnv() (Config, error) {
 		DemoPassword:      getenv(EnvDemoPassword, DefaultDemoPassword),
 		TokenTTL:          DefaultTokenTTL,
 		LogLevel:          getenv(EnvLogLevel, "info"),
+		MetricsAddr:       os.Getenv(EnvMetricsAddr),
 	}
 	var err error
 	if c.TemporalPort, err = intEnv(EnvTemporalPort, DefaultTemporalPort); err != nil {

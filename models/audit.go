@@ -1,0 +1,52 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Audit appends one event. Before and after are stored as JSON so a reader
+// sees exactly what changed; nil means "nothing" (a creation has no before).
+// There is deliberately no update or delete for audit events.
+func Audit(ctx context.Context, db *gorm.DB, e AuditEvent, before, after any) error {
+	if e.At.IsZero() {
+		e.At = time.Now().UTC()
+	}
+	var err error
+	if e.Before, err = jsonOrEmpty(before); err != nil {
+		return err
+	}
+	if e.After, err = jsonOrEmpty(after); err != nil {
+		return err
+	}
+	return db.WithContext(ctx).Create(&e).Error
+}
+
+// AuditTrail lists the events for one object, oldest first.
+func AuditTrail(ctx context.Context, db *gorm.DB, objectType, objectID string) ([]AuditEvent, error) {
+	var es []AuditEvent
+	err := db.WithContext(ctx).Where("object_type = ? AND object_id = ?", objectType, objectID).Order("id").Find(&es).Error
+	return es, err
+}
+
+func jsonOrEmpty(v any) (string, error) {
+	if v == nil {
+		return "", nil
+	}
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// AuditOnce appends the event unless one with the same key exists, so a
+// Temporal activity that is retried records it exactly once.
+func AuditOnce(ctx context.Context, db *gorm.DB, key string, e AuditEvent, before, after any) error {
+	e.EventKey = &key
+	return Audit(ctx, db.Clauses(clause.OnConflict{DoNothing: true}), e, before, after)
+}

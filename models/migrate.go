@@ -1,0 +1,131 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// SchemaMigration records one applied migration.
+type SchemaMigration struct {
+	Version   int       `gorm:"primaryKey;autoIncrement:false"`
+	Name      string    `gorm:"size:200;not null"`
+	AppliedAt time.Time `gorm:"not null"`
+}
+
+// migration is one versioned schema step. Step 1 creates tables from today's
+// structs, so every later step must check before it changes anything
+// (HasColumn, HasIndex, HasTable): on a fresh database the change is already
+// there. Steps are append-only; never edit or reorder a released one.
+type migration struct {
+	Version int
+	Name    string
+	Up      func(tx *gorm.DB) error
+}
+
+var migrations = []migration{
+	{1, "platform: agencies, users, roles, sessions, login throttle, audit events", func(tx *gorm.DB) error {
+		return createTables(tx, &Agency{}, &User{}, &UserRole{}, &Session{}, &LoginThrottle{}, &AuditEvent{})
+	}},
+}
+
+// createTables creates each table that does not exist yet.
+func createTables(tx *gorm.DB, tables ...any) error {
+	m := tx.Migrator()
+	for _, t := range tables {
+		if m.HasTable(t) {
+			continue
+		}
+		if err := m.CreateTable(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LatestVersion is the schema version this build expects.
+func LatestVersion() int { return migrations[len(migrations)-1].Version }
+
+// ErrSchemaOutdated means the database needs `gongkai migrate`.
+var ErrSchemaOutdated = errors.New("database schema is not up to date: run `gongkai migrate`")
+
+// Migrate applies every migration not yet recorded, in order. Several
+// processes may call it at once: on MySQL a named lock serialises them; on
+// SQLite the file lock does.
+func Migrate(ctx context.Context, db *gorm.DB) (applied []int, err error) {
+	db = db.WithContext(ctx)
+	if IsMySQL(db) {
+		conn, err := db.DB()
+		if err != nil {
+			return nil, err
+		}
+		c, err := conn.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		var got int
+		if err := c.QueryRowContext(ctx, "SELECT GET_LOCK('gongkai_migrate', 60)").Scan(&got); err != nil || got != 1 {
+			return nil, fmt.Errorf("take migration lock: %v", err)
+		}
+		defer c.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK('gongkai_migrate')")
+	}
+	if err := createTables(db, &SchemaMigration{}); err != nil {
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	done, err := appliedVersions(db)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range migrations {
+		if done[m.Version] {
+			continue
+		}
+		// MySQL commits DDL implicitly, so the transaction only makes the
+		// version record and data changes atomic there; on SQLite it covers all.
+		err := db.Transaction(func(tx *gorm.DB) error {
+			if err := m.Up(tx); err != nil {
+				return err
+			}
+			return tx.Create(&SchemaMigration{Version: m.Version, Name: m.Name, AppliedAt: time.Now().UTC()}).Error
+		})
+		if err != nil {
+			return applied, fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
+		}
+		applied = append(applied, m.Version)
+	}
+	return applied, nil
+}
+
+// CheckSchema returns ErrSchemaOutdated unless every migration is applied.
+// The production api and worker call it instead of migrating themselves.
+func CheckSchema(ctx context.Context, db *gorm.DB) error {
+	if !db.Migrator().HasTable(&SchemaMigration{}) {
+		return ErrSchemaOutdated
+	}
+	done, err := appliedVersions(db.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	for _, m := range migrations {
+		if !done[m.Version] {
+			return ErrSchemaOutdated
+		}
+	}
+	return nil
+}
+
+func appliedVersions(db *gorm.DB) (map[int]bool, error) {
+	var rows []SchemaMigration
+	if err := db.Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	done := make(map[int]bool, len(rows))
+	for _, r := range rows {
+		done[r.Version] = true
+	}
+	return done, nil
+}

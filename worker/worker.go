@@ -1,0 +1,17 @@
+// Package worker builds the Temporal worker that runs gongkai's workflows
+// and activities; `gongkai serve` and `gongkai worker` both use it.
+package worker
+
+import (
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"gongkai/activities"
+)
+
+// New returns a worker on taskQueue with every workflow and activity registered.
+func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	w.RegisterActivity(acts)
+	return w
+}
