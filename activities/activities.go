@@ -16,6 +16,7 @@ import (
 type Activities struct {
 	DB     *gorm.DB
 	Logger *slog.Logger
+	Sender Sender // delivers notifications beyond the in-app list; nil: in-app only
 }
 
 // AuditInput is one audit event a workflow records. Key identifies it so a

@@ -35,16 +35,34 @@ type testServer struct {
 
 func newTestServer(t *testing.T, db *gorm.DB) *testServer {
 	t.Helper()
+	return newTestServerWith(t, db, Deps{})
+}
+
+// newTestServerWith fills in d's database, auth and logger.
+func newTestServerWith(t *testing.T, db *gorm.DB, d Deps) *testServer {
+	t.Helper()
 	if err := demo.Seed(context.Background(), db, demoPassword); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	s := New(Deps{DB: db, Auth: &auth.Service{DB: db, TTL: time.Hour}, Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	d.DB, d.Auth, d.Logger = db, &auth.Service{DB: db, TTL: time.Hour}, slog.New(slog.NewJSONHandler(&buf, nil))
+	s := New(d)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", buf.String())
+		}
+	})
 	return &testServer{Server: s, t: t, log: &buf}
 }
 
 // do sends a request and decodes a JSON answer into out (when not nil).
 func (ts *testServer) do(method, path, token string, body any, out any) *httptest.ResponseRecorder {
+	ts.t.Helper()
+	return ts.doWithHeader(method, path, token, "", "", body, out)
+}
+
+// doWithHeader is do with one extra request header.
+func (ts *testServer) doWithHeader(method, path, token, header, value string, body any, out any) *httptest.ResponseRecorder {
 	ts.t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
@@ -62,6 +80,9 @@ func (ts *testServer) do(method, path, token string, body any, out any) *httptes
 	}
 	if r != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if header != "" {
+		req.Header.Set(header, value)
 	}
 	w := httptest.NewRecorder()
 	ts.Handler().ServeHTTP(w, req)

@@ -90,6 +90,10 @@ func (s *Server) metricsMiddleware(c *gin.Context) {
 // bodyLimitMiddleware refuses declared oversize bodies at once and caps the
 // rest while they are read.
 func bodyLimitMiddleware(c *gin.Context) {
+	if isUpload(c.Request) { // the upload handler sets its own, larger limit
+		c.Next()
+		return
+	}
 	if c.Request.ContentLength > MaxBodyBytes {
 		abort(c, http.StatusRequestEntityTooLarge, CodePayloadTooLarge, fmt.Sprintf("请求内容过大（上限 %d 字节）", MaxBodyBytes))
 		return

@@ -13,6 +13,8 @@ import (
 	"gorm.io/gorm"
 
 	"gongkai/auth"
+	"gongkai/calendar"
+	"gongkai/content"
 	"gongkai/metrics"
 	"gongkai/models"
 )
@@ -24,6 +26,13 @@ type Deps struct {
 	Temporal client.Client // nil only in handler tests; /readyz then reports not ready
 	Metrics  *metrics.Registry
 	Logger   *slog.Logger
+	// Files stores item attachments.
+	Files content.Store
+	// TaskQueue is the worker's task queue; "" means config.DefaultTaskQueue.
+	TaskQueue string
+	// OnCalendarChange is told which dates an overlay change touched, so the
+	// workflows whose clocks depend on them recompute; nil tells no one.
+	OnCalendarChange func(ctx context.Context, ch calendar.OverlayChanged) error
 }
 
 // Server holds the dependencies and the Gin engine.
@@ -42,6 +51,9 @@ func New(d Deps) *Server {
 		d.Metrics = metrics.New()
 	}
 	s := &Server{Deps: d, log: d.Logger, engine: gin.New()}
+	if s.OnCalendarChange == nil && s.Temporal != nil {
+		s.OnCalendarChange = s.signalOpenItems
+	}
 	e := s.engine
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
@@ -57,12 +69,17 @@ func New(d Deps) *Server {
 
 	v1 := e.Group("/api/v1")
 	v1.POST("/login", s.login)
-	authed := v1.Group("", s.authMiddleware)
+	s.publicRoutes(v1)
+	authed := v1.Group("", s.authMiddleware, s.idempotencyMiddleware)
 	authed.POST("/logout", s.logout)
 	authed.GET("/me", s.me)
 	authed.GET("/agencies/:code", s.getAgency)
 	authed.GET("/users", s.requireRole(models.RoleAdmin), s.listUsers)
 	authed.GET("/users/:id", s.getUser)
+	s.calendarRoutes(authed)
+	s.itemRoutes(authed)
+	s.agencyRoutes(authed)
+	s.attachmentRoutes(authed)
 	return s
 }
 

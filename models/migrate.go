@@ -30,6 +30,15 @@ var migrations = []migration{
 	{1, "platform: agencies, users, roles, sessions, login throttle, audit events", func(tx *gorm.DB) error {
 		return createTables(tx, &Agency{}, &User{}, &UserRole{}, &Session{}, &LoginThrottle{}, &AuditEvent{})
 	}},
+	{2, "calendar: holiday overlay", func(tx *gorm.DB) error {
+		return createTables(tx, &CalendarOverride{})
+	}},
+	{3, "review chain: items, revisions, index counters, tasks, notifications, chain configs, idempotency", func(tx *gorm.DB) error {
+		return createTables(tx, &Item{}, &ItemRevision{}, &IndexCounter{}, &Task{}, &Notification{}, &ChainConfig{}, &IdempotencyRecord{})
+	}},
+	{4, "item attachments", func(tx *gorm.DB) error {
+		return createTables(tx, &Attachment{})
+	}},
 }
 
 // createTables creates each table that does not exist yet.

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"gongkai/calendar"
+	"gongkai/models"
+	"gongkai/workflows"
+)
+
+func (s *Server) agencyRoutes(g *gin.RouterGroup) {
+	admin := g.Group("/agency", s.requireRole(models.RoleAdmin))
+	admin.GET("/chains", s.listChains)
+	admin.PUT("/chains", s.putChain)
+}
+
+// listChains shows the caller's agency's review chains: the default and
+// each column's own.
+func (s *Server) listChains(c *gin.Context) {
+	p := principal(c)
+	var cfgs []models.ChainConfig
+	if err := s.DB.WithContext(c).Where("agency_id = ?", p.Agency.ID).Order("`column`").Find(&cfgs).Error; err != nil {
+		s.abortInternal(c, err)
+		return
+	}
+	out := []gin.H{}
+	hasDefault := false
+	for _, cfg := range cfgs {
+		steps, err := models.ChainFor(c, s.DB, p.Agency.ID, cfg.Column)
+		if err != nil {
+			s.abortInternal(c, err)
+			return
+		}
+		hasDefault = hasDefault || cfg.Column == ""
+		out = append(out, gin.H{"column": cfg.Column, "steps": steps})
+	}
+	if !hasDefault {
+		out = append([]gin.H{{"column": "", "steps": models.DefaultChain}}, out...)
+	}
+	c.JSON(http.StatusOK, gin.H{"chains": out})
+}
+
+type chainBody struct {
+	Column string             `json:"column"`
+	Steps  []models.ChainStep `json:"steps"`
+}
+
+// putChain sets the chain for a column ("" = the agency's default). It
+// applies to items submitted from now on; items under review keep theirs.
+func (s *Server) putChain(c *gin.Context) {
+	var body chainBody
+	if !bindJSON(c, &body) {
+		return
+	}
+	body.Column = strings.TrimSpace(body.Column)
+	if err := models.ValidateChain(body.Steps); err != nil {
+		abortField(c, "steps", "审核流程无效："+err.Error())
+		return
+	}
+	p := principal(c)
+	before, err := models.ChainFor(c, s.DB, p.Agency.ID, body.Column)
+	if err != nil {
+		s.abortInternal(c, err)
+		return
+	}
+	if err := models.SetChain(c, s.DB, p.Agency.ID, body.Column, body.Steps); err != nil {
+		s.abortInternal(c, err)
+		return
+	}
+	if err := models.Audit(c, s.DB, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: "chain_changed",
+		ObjectType: "agency", ObjectID: p.Agency.Code, RequestID: requestID(c)}, gin.H{"column": body.Column, "steps": before}, body); err != nil {
+		s.abortInternal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, body)
+}
+
+// signalOpenItems tells every open item's workflow in the regions a
+// calendar change touched to recompute its dates.
+func (s *Server) signalOpenItems(ctx context.Context, ch calendar.OverlayChanged) error {
+	q := s.DB.WithContext(ctx).Model(&models.Item{}).
+		Joins("JOIN agencies ON agencies.id = items.agency_id").
+		Where("items.status IN ?", []string{models.ItemDraft, models.ItemInReview, models.ItemInApproval, models.ItemReturned})
+	national := false
+	var regions []string
+	for _, r := range ch.Ranges {
+		national = national || r.Region == ""
+		regions = append(regions, r.Region)
+	}
+	if !national {
+		q = q.Where("agencies.region IN ?", regions)
+	}
+	var ids []uint
+	if err := q.Pluck("items.id", &ids).Error; err != nil {
+		return err
+	}
+	var firstErr error
+	for _, id := range ids {
+		err := s.Temporal.SignalWorkflow(ctx, workflows.ItemWorkflowID(id), "", calendar.OverlayChangedSignal, ch)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return firstErr
+}

@@ -1,0 +1,414 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"gorm.io/gorm"
+
+	"gongkai/activities"
+	"gongkai/auth"
+	"gongkai/content"
+	"gongkai/dbtest"
+	"gongkai/devserver"
+	"gongkai/models"
+	"gongkai/worker"
+)
+
+// newChainServer is a test server wired to an embedded Temporal server and
+// a running worker, as `gongkai serve` wires them.
+func newChainServer(t *testing.T, db *gorm.DB) *testServer {
+	t.Helper()
+	ctx := context.Background()
+	quiet := slog.New(slog.DiscardHandler)
+	ts, err := devserver.Start(ctx, devserver.Options{DBPath: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default", Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ts.Stop() })
+	tc, err := client.Dial(client.Options{HostPort: ts.FrontendAddress(), Namespace: "default", Logger: nopLogger{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tc.Close)
+	queue := "test-" + t.Name()
+	w := worker.New(tc, queue, &activities.Activities{DB: db, Logger: quiet})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	return newTestServerWith(t, db, Deps{Temporal: tc, TaskQueue: queue})
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Debug(string, ...any) {}
+func (nopLogger) Info(string, ...any)  {}
+func (nopLogger) Warn(string, ...any)  {}
+func (nopLogger) Error(string, ...any) {}
+
+type itemResp struct {
+	ID         uint
+	IndexNo    string `json:"index_no"`
+	Status     string
+	Version    int
+	Revision   int
+	PublishDue string `json:"publish_due"`
+	Steps      []models.Task
+	History    []models.AuditEvent
+}
+
+type inboxResp struct {
+	Tasks  []taskView
+	Counts struct{ Open, Overdue int }
+}
+
+func (ts *testServer) createItem(token, title string) itemResp {
+	ts.t.Helper()
+	var it itemResp
+	w := ts.do("POST", "/api/v1/items", token, map[string]any{
+		"title": title, "summary": "概述", "body": "# 标题\n\n正文", "column": "新闻中心", "formed_on": "2026-11-20",
+	}, &it)
+	if w.Code != http.StatusCreated {
+		ts.t.Fatalf("create item: %d %s", w.Code, w.Body)
+	}
+	return it
+}
+
+func (ts *testServer) inbox(token string) inboxResp {
+	ts.t.Helper()
+	var r inboxResp
+	if w := ts.do("GET", "/api/v1/tasks", token, nil, &r); w.Code != 200 {
+		ts.t.Fatalf("inbox: %d %s", w.Code, w.Body)
+	}
+	return r
+}
+
+func (ts *testServer) taskFor(token string, itemID uint) taskView {
+	ts.t.Helper()
+	for _, tk := range ts.inbox(token).Tasks {
+		if tk.ItemID == itemID {
+			return tk
+		}
+	}
+	ts.t.Fatalf("no task for item %d in inbox", itemID)
+	return taskView{}
+}
+
+func (ts *testServer) expect(method, path, token string, body any, status int) {
+	ts.t.Helper()
+	if w := ts.do(method, path, token, body, nil); w.Code != status {
+		ts.t.Fatalf("%s %s: %d %s, want %d", method, path, w.Code, w.Body, status)
+	}
+}
+
+func TestChainFullAsDemoUsers(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newChainServer(t, db)
+		editor, reviewer, leader := ts.login("editor"), ts.login("reviewer"), ts.login("leader")
+		it := ts.createItem(editor, "2026年城关镇第三季度财政收支情况")
+		if it.Status != models.ItemDraft || it.IndexNo == "" || it.PublishDue == "" || it.Version != 1 {
+			t.Fatalf("created item = %+v", it)
+		}
+		base := fmt.Sprintf("/api/v1/items/%d", it.ID)
+		ts.expect("POST", base+"/submit", editor, nil, 200)
+
+		// The editor cannot decide their own item; the reviewer sees the task.
+		if n := len(ts.inbox(editor).Tasks); n != 0 {
+			t.Fatalf("editor's inbox has %d tasks", n)
+		}
+		task := ts.taskFor(reviewer, it.ID)
+		if task.Step != "review" || task.DueOn == "" {
+			t.Fatalf("review task = %+v", task)
+		}
+		if w := ts.do("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", task.ID), leader, nil, nil); w.Code != http.StatusForbidden {
+			t.Fatalf("leader approving review step: %d %s", w.Code, w.Body)
+		}
+		ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", task.ID), reviewer, map[string]string{"comment": "同意"}, 200)
+		wantError(t, ts.do("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", task.ID), reviewer, nil, nil), 409, CodeTaskClosed)
+
+		task = ts.taskFor(leader, it.ID)
+		if task.Step != "approve" {
+			t.Fatalf("second task = %+v", task)
+		}
+		ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", task.ID), leader, nil, 200)
+
+		var got itemResp
+		ts.do("GET", base, editor, nil, &got)
+		if got.Status != models.ItemPublished || len(got.Steps) != 2 || got.Steps[0].State != models.TaskApproved || got.Steps[1].State != models.TaskApproved {
+			t.Fatalf("after chain: %+v", got)
+		}
+		var pub struct {
+			Items []publicItem
+			Total int
+		}
+		ts.do("GET", "/api/v1/public/chengguan/items", "", nil, &pub)
+		if pub.Total != 1 || pub.Items[0].IndexNo != it.IndexNo || pub.Items[0].PublishedOn == "" {
+			t.Fatalf("public catalogue = %+v", pub)
+		}
+		var one publicItem
+		ts.do("GET", "/api/v1/public/chengguan/items/"+it.IndexNo, "", nil, &one)
+		if one.BodyHTML == "" || one.Title != it.IndexNo && one.Title == "" {
+			t.Fatalf("public item = %+v", one)
+		}
+		ts.do("GET", "/api/v1/public/shanhe/items", "", nil, &pub)
+		if pub.Total != 0 {
+			t.Fatalf("shanhe catalogue shows chengguan's item")
+		}
+		var notes struct {
+			Notifications []models.Notification
+		}
+		ts.do("GET", "/api/v1/notifications", editor, nil, &notes)
+		found := false
+		for _, n := range notes.Notifications {
+			found = found || n.Kind == "published"
+		}
+		if !found {
+			t.Fatalf("editor not told of publication: %+v", notes)
+		}
+	})
+}
+
+func TestReturnResubmitAndVersionConflict(t *testing.T) {
+	ts := newChainServer(t, dbtest.SQLite(t))
+	editor, reviewer := ts.login("editor"), ts.login("reviewer")
+	it := ts.createItem(editor, "退回测试")
+	base := fmt.Sprintf("/api/v1/items/%d", it.ID)
+	ts.expect("POST", base+"/submit", editor, nil, 200)
+	// No edits while under review.
+	wantError(t, ts.do("PUT", base, editor, map[string]any{"version": 1, "title": "x", "column": "新闻中心", "formed_on": "2026-11-20"}, nil), 409, CodeInvalidState)
+	task := ts.taskFor(reviewer, it.ID)
+	if e := wantError(t, ts.do("POST", fmt.Sprintf("/api/v1/tasks/%d/return", task.ID), reviewer, map[string]string{}, nil), 400, CodeValidation); e.Field != "comment" {
+		t.Fatalf("return without comment field %q", e.Field)
+	}
+	ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/return", task.ID), reviewer, map[string]string{"comment": "请补充数据来源"}, 200)
+	var got itemResp
+	ts.do("GET", base, editor, nil, &got)
+	if got.Status != models.ItemReturned {
+		t.Fatalf("status after return = %s", got.Status)
+	}
+	// A stale version is refused; the current one saves a new revision.
+	edit := map[string]any{"version": got.Version, "title": "退回测试（已补充）", "column": "新闻中心", "formed_on": "2026-11-20", "body": "数据来源：财政所"}
+	ts.expect("PUT", base, editor, edit, 200)
+	wantError(t, ts.do("PUT", base, editor, edit, nil), 409, CodeVersionConflict)
+	var diff struct {
+		Fields []struct {
+			Field   string
+			Changed bool
+		}
+	}
+	if w := ts.do("GET", base+"/diff?from=1&to=2", editor, nil, &diff); w.Code != 200 {
+		t.Fatalf("diff: %d %s", w.Code, w.Body)
+	}
+	changed := map[string]bool{}
+	for _, f := range diff.Fields {
+		changed[f.Field] = f.Changed
+	}
+	if !changed["title"] || !changed["body"] || changed["column"] {
+		t.Fatalf("diff = %+v", diff)
+	}
+	ts.expect("POST", base+"/submit", editor, nil, 200)
+	task = ts.taskFor(reviewer, it.ID)
+	if task.Revision != 2 {
+		t.Fatalf("resubmitted task revision %d, want 2", task.Revision)
+	}
+	// The author may withdraw before the final approval; the task closes.
+	ts.expect("POST", base+"/withdraw", editor, nil, 200)
+	ts.do("GET", base, editor, nil, &got)
+	if got.Status != models.ItemWithdrawn || ts.inbox(reviewer).Counts.Open != 0 {
+		t.Fatalf("after withdraw: %s, inbox %+v", got.Status, ts.inbox(reviewer).Counts)
+	}
+}
+
+func TestChainCrossAgencyIdempotencyAndConcurrency(t *testing.T) {
+	ts := newChainServer(t, dbtest.SQLite(t))
+	editor, reviewer, reviewer2 := ts.login("editor"), ts.login("reviewer"), ts.login("reviewer2")
+	it := ts.createItem(editor, "并发测试")
+	base := fmt.Sprintf("/api/v1/items/%d", it.ID)
+	ts.expect("POST", base+"/submit", editor, nil, 200)
+	task := ts.taskFor(reviewer, it.ID)
+
+	// Another agency sees neither the item nor the task.
+	wantError(t, ts.do("GET", base, reviewer2, nil, nil), 404, CodeNotFound)
+	wantError(t, ts.do("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", task.ID), reviewer2, nil, nil), 404, CodeNotFound)
+	if n := len(ts.inbox(reviewer2).Tasks); n != 0 {
+		t.Fatalf("shanhe reviewer inbox has %d tasks", n)
+	}
+
+	// A retried create with the same key creates one item.
+	var a, b itemResp
+	for _, out := range []*itemResp{&a, &b} {
+		req := map[string]any{"title": "幂等", "column": "新闻中心", "formed_on": "2026-11-20"}
+		w := ts.doWithHeader("POST", "/api/v1/items", editor, "Idempotency-Key", "create-1", req, out)
+		if w.Code != http.StatusCreated {
+			t.Fatalf("idempotent create: %d %s", w.Code, w.Body)
+		}
+	}
+	if a.ID != b.ID {
+		t.Fatalf("retried create made two items: %d and %d", a.ID, b.ID)
+	}
+
+	// Two people approve the same task at once: exactly one wins.
+	ctx := context.Background()
+	cg, _ := models.AgencyByCode(ctx, ts.DB, "chengguan")
+	hash, _ := auth.HashPassword(demoPassword)
+	if err := models.CreateUser(ctx, ts.DB, &models.User{AgencyID: cg.ID, Username: "reviewer_b", PasswordHash: hash}, []string{models.RoleReviewer}); err != nil {
+		t.Fatal(err)
+	}
+	second := ts.login("reviewer_b")
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	for i, tok := range []string{reviewer, second} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i] = ts.do("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", task.ID), tok, nil, nil).Code
+		}()
+	}
+	wg.Wait()
+	if !(codes[0] == 200 && codes[1] == 409 || codes[0] == 409 && codes[1] == 200) {
+		t.Fatalf("concurrent approvals answered %v, want one 200 and one 409", codes)
+	}
+	var got itemResp
+	ts.do("GET", base, editor, nil, &got)
+	approved := 0
+	for _, s := range got.Steps {
+		if s.State == models.TaskApproved {
+			approved++
+		}
+	}
+	if approved != 1 || got.Status != models.ItemInApproval {
+		t.Fatalf("after concurrent approvals: %d approved steps, status %s", approved, got.Status)
+	}
+}
+
+func TestChainConfigAndCalendarChangeReachWorkflows(t *testing.T) {
+	ts := newChainServer(t, dbtest.SQLite(t))
+	admin, editor, reviewer, leader := ts.login("admin"), ts.login("editor"), ts.login("reviewer"), ts.login("leader")
+
+	// 财政资金 gets a third step, decided by the admin.
+	chain := map[string]any{"column": "财政资金", "steps": []map[string]any{
+		{"name": "review", "role": "reviewer", "workdays": 2},
+		{"name": "approve", "role": "leader", "workdays": 3},
+		{"name": "secrecy", "role": "admin", "workdays": 1},
+	}}
+	ts.expect("PUT", "/api/v1/agency/chains", editor, chain, 403)
+	if e := wantError(t, ts.do("PUT", "/api/v1/agency/chains", admin, map[string]any{"column": "x", "steps": []any{}}, nil), 400, CodeValidation); e.Field != "steps" {
+		t.Fatalf("empty chain field %q", e.Field)
+	}
+	ts.expect("PUT", "/api/v1/agency/chains", admin, chain, 200)
+
+	var it itemResp
+	if w := ts.do("POST", "/api/v1/items", editor, map[string]any{"title": "2026年预算公开", "column": "财政资金", "formed_on": "2026-11-20"}, &it); w.Code != 201 {
+		t.Fatalf("create: %d %s", w.Code, w.Body)
+	}
+	ts.expect("POST", fmt.Sprintf("/api/v1/items/%d/submit", it.ID), editor, nil, 200)
+	task := ts.taskFor(reviewer, it.ID)
+
+	// Make the review task's due date a 宁夏 holiday: the open workflow
+	// recomputes it one working day later.
+	ts.expect("POST", "/api/v1/calendar/overrides", admin, map[string]any{
+		"date": task.DueOn, "region": "宁夏", "working": false, "name": "测试假日", "source": "测试",
+	}, 201)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		moved := ts.taskFor(reviewer, it.ID)
+		if moved.DueOn > task.DueOn {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task due %s not moved after the calendar change", moved.DueOn)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", task.ID), reviewer, nil, 200)
+	ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", ts.taskFor(leader, it.ID).ID), leader, nil, 200)
+	third := ts.taskFor(admin, it.ID)
+	if third.Step != "secrecy" || third.StepNumber != 3 {
+		t.Fatalf("third task = %+v", third)
+	}
+	ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", third.ID), admin, nil, 200)
+	var got itemResp
+	ts.do("GET", fmt.Sprintf("/api/v1/items/%d", it.ID), editor, nil, &got)
+	if got.Status != models.ItemPublished || len(got.Steps) != 3 {
+		t.Fatalf("after 3-step chain: %s with %d steps", got.Status, len(got.Steps))
+	}
+}
+
+func TestAttachmentsMakeRevisionsAndReachTheCatalogue(t *testing.T) {
+	ts := newChainServer(t, dbtest.SQLite(t))
+	ts.Files = content.Store{Root: t.TempDir()}
+	editor, reviewer, leader := ts.login("editor"), ts.login("reviewer"), ts.login("leader")
+	it := ts.createItem(editor, "附件测试")
+	base := fmt.Sprintf("/api/v1/items/%d", it.ID)
+	upload := func(name string, data []byte, version int) *httptest.ResponseRecorder {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("version", strconv.Itoa(version))
+		fw, _ := mw.CreateFormFile("file", name)
+		fw.Write(data)
+		mw.Close()
+		req := httptest.NewRequest("POST", base+"/attachments", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+editor)
+		w := httptest.NewRecorder()
+		ts.Handler().ServeHTTP(w, req)
+		return w
+	}
+	pdf := []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+	if e := wantError(t, upload("x.pdf", []byte("MZ this is an exe"), 1), 400, CodeValidation); e.Field != "file" {
+		t.Fatalf("exe as pdf: field %q", e.Field)
+	}
+	if w := upload("预算表.pdf", pdf, 1); w.Code != 201 {
+		t.Fatalf("upload: %d %s", w.Code, w.Body)
+	}
+	wantError(t, upload("again.pdf", pdf, 1), 409, CodeVersionConflict)
+	var got itemResp
+	var full struct {
+		Attachments []models.Attachment
+	}
+	ts.do("GET", base, editor, nil, &got)
+	ts.do("GET", base, editor, nil, &full)
+	if got.Revision != 2 || len(full.Attachments) != 1 || full.Attachments[0].Name != "预算表.pdf" {
+		t.Fatalf("after upload: revision %d, attachments %+v", got.Revision, full.Attachments)
+	}
+	w := ts.do("GET", fmt.Sprintf("%s/attachments/%d", base, full.Attachments[0].ID), editor, nil, nil)
+	if w.Code != 200 || !bytes.Equal(w.Body.Bytes(), pdf) {
+		t.Fatalf("download: %d", w.Code)
+	}
+	var diff struct {
+		Fields []struct {
+			Field   string
+			Changed bool
+		}
+	}
+	ts.do("GET", base+"/diff?from=1&to=2", editor, nil, &diff)
+	for _, f := range diff.Fields {
+		if f.Changed != (f.Field == "attachments") {
+			t.Fatalf("diff 1→2: %+v", diff.Fields)
+		}
+	}
+	ts.expect("POST", base+"/submit", editor, nil, 200)
+	ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", ts.taskFor(reviewer, it.ID).ID), reviewer, nil, 200)
+	ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", ts.taskFor(leader, it.ID).ID), leader, nil, 200)
+	var pub publicItem
+	ts.do("GET", "/api/v1/public/chengguan/items/"+it.IndexNo, "", nil, &pub)
+	if len(pub.Attachments) != 1 {
+		t.Fatalf("public attachments = %+v", pub.Attachments)
+	}
+	if w := ts.do("GET", pub.Attachments[0].URL, "", nil, nil); w.Code != 200 || !bytes.Equal(w.Body.Bytes(), pdf) {
+		t.Fatalf("public download: %d", w.Code)
+	}
+}

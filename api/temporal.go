@@ -1,0 +1,105 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"gongkai/config"
+	"gongkai/workflows"
+)
+
+// TaskQueue is where the worker polls; Deps.TaskQueue overrides it.
+const defaultTaskQueue = config.DefaultTaskQueue
+
+func (s *Server) taskQueue() string {
+	if s.TaskQueue != "" {
+		return s.TaskQueue
+	}
+	return defaultTaskQueue
+}
+
+func itemStartOptions(s *Server, in workflows.ItemInput) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       workflows.ItemWorkflowID(in.ItemID),
+		TaskQueue:                s.taskQueue(),
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}
+}
+
+// startItemWorkflow starts the item's chain, or finds it running.
+func (s *Server) startItemWorkflow(ctx context.Context, in workflows.ItemInput) error {
+	_, err := s.Temporal.ExecuteWorkflow(ctx, itemStartOptions(s, in), workflows.ItemReviewWorkflow, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil
+	}
+	return err
+}
+
+// updateItem sends a decision to the item's workflow and waits for its
+// answer. With start set the workflow is started first if it is not running
+// (an item whose start failed at creation still gets its chain). updateID
+// makes a retried request land once.
+func (s *Server) updateItem(c *gin.Context, start *workflows.ItemInput, itemID uint, name, updateID string, arg any) (workflows.ItemResult, bool) {
+	var res workflows.ItemResult
+	opts := client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.ItemWorkflowID(itemID),
+		UpdateName:   name,
+		UpdateID:     updateID,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	}
+	var h client.WorkflowUpdateHandle
+	var err error
+	if start != nil {
+		op := s.Temporal.NewWithStartWorkflowOperation(itemStartOptions(s, *start), workflows.ItemReviewWorkflow, *start)
+		h, err = s.Temporal.UpdateWithStartWorkflow(c, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op, UpdateOptions: opts})
+	} else {
+		h, err = s.Temporal.UpdateWorkflow(c, opts)
+	}
+	if err == nil {
+		err = h.Get(c, &res)
+	}
+	if err != nil {
+		s.abortWorkflowError(c, err)
+		return res, false
+	}
+	return res, true
+}
+
+// abortWorkflowError maps a workflow's refusal to its HTTP answer.
+func (s *Server) abortWorkflowError(c *gin.Context, err error) {
+	var appErr *temporal.ApplicationError
+	var notFound *serviceerror.NotFound
+	switch {
+	case errors.As(err, &appErr):
+		msg := appErr.Message()
+		switch appErr.Type() {
+		case workflows.ErrSeparationOfDuties:
+			abort(c, http.StatusForbidden, CodeSeparationOfDuties, msg)
+		case workflows.ErrNotPermitted:
+			abort(c, http.StatusForbidden, CodeForbidden, msg)
+		case workflows.ErrTaskClosed:
+			abort(c, http.StatusConflict, CodeTaskClosed, msg)
+		case workflows.ErrInvalidState:
+			abort(c, http.StatusConflict, CodeInvalidState, msg)
+		case workflows.ErrValidation:
+			abortField(c, "comment", msg)
+		default:
+			s.abortInternal(c, err)
+		}
+	case errors.As(err, &notFound):
+		// The workflow has ended (published or withdrawn): nothing is open.
+		abort(c, http.StatusConflict, CodeTaskClosed, "该信息的流程已结束")
+	default:
+		s.abortInternal(c, err)
+	}
+}
