@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
 
 	"gongkai/calendar"
 	"gongkai/models"
@@ -26,6 +27,7 @@ func (s *Server) calendarRoutes(g *gin.RouterGroup) {
 	admin.POST("", s.putOverride)
 	admin.POST("/import", s.importOverrides)
 	admin.DELETE("/:id", s.deleteOverride)
+	admin.DELETE("", s.deleteOverrideByDate)
 }
 
 // queryDate reads a required YYYY-MM-DD query parameter.
@@ -188,6 +190,30 @@ func (s *Server) deleteOverride(c *gin.Context) {
 	}
 	s.notifyCalendarChange(c, changed)
 	c.Status(http.StatusNoContent)
+}
+
+// deleteOverrideByDate removes the override for ?date= and ?region=.
+func (s *Server) deleteOverrideByDate(c *gin.Context) {
+	d, ok := queryDate(c, "date")
+	if !ok {
+		return
+	}
+	region, ok := queryRegion(c)
+	if !ok {
+		return
+	}
+	var o models.CalendarOverride
+	err := s.DB.WithContext(c).Where("date = ? AND region = ?", d.String(), region).First(&o).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		abort(c, http.StatusNotFound, CodeNotFound, "该日期没有日历调整")
+		return
+	}
+	if err != nil {
+		s.abortInternal(c, err)
+		return
+	}
+	c.Params = append(c.Params, gin.Param{Key: "id", Value: strconv.FormatUint(uint64(o.ID), 10)})
+	s.deleteOverride(c)
 }
 
 // changeOverlay stores the overrides, all or none, and reports the changed

@@ -164,9 +164,14 @@ func TestCalendarOverridesShiftDeadlines(t *testing.T) {
 		if after.Due != base.Due {
 			t.Fatalf("after delete due %s, want %s", after.Due, base.Due)
 		}
+		// …or by date and region.
+		if w := ts.do("DELETE", "/api/v1/calendar/overrides?date=2026-05-27&region=宁夏", admin, nil, nil); w.Code != 204 {
+			t.Fatalf("DELETE by date: %d %s", w.Code, w.Body)
+		}
+		wantError(t, ts.do("DELETE", "/api/v1/calendar/overrides?date=2026-05-27&region=宁夏", admin, nil, nil), 404, CodeNotFound)
 		trail, _ := models.AuditTrail(context.Background(), db, "calendar", "overlay")
-		if len(trail) != 3 {
-			t.Fatalf("audit events = %d, want 3 (post, csv import, delete)", len(trail))
+		if len(trail) != 4 {
+			t.Fatalf("audit events = %d, want 4 (post, csv import, two deletes)", len(trail))
 		}
 	})
 }

@@ -124,6 +124,7 @@ type ItemState struct {
 	Approvals    []approval
 	Dates        activities.ItemDates
 	Sent         []string // reminder keys already delivered
+	Transitions  int      // transitions applied so far; numbers each one's idempotency key
 }
 
 var acts *activities.Activities // method values name the activities
@@ -176,7 +177,13 @@ func ItemReview(ctx workflow.Context, in ItemInput) (ItemResult, error) {
 		}
 	})
 
-	if err := w.refreshDates(ctx); err != nil {
+	// Decisions wait for the first dates, so a submission cannot race them.
+	if err := w.mu.Lock(ctx); err != nil {
+		return ItemResult{}, err
+	}
+	err := w.refreshDates(ctx)
+	w.mu.Unlock()
+	if err != nil {
 		return ItemResult{}, err
 	}
 	for !w.finished() {
@@ -308,6 +315,11 @@ func (w *itemWorkflow) validateAssign(req AssignRequest) error {
 	}
 	if slices.Contains(s.Editors, req.AssigneeID) || req.AssigneeID == s.In.AuthorID {
 		return refuse(ErrSeparationOfDuties, "被指定的人编辑过该信息，不能办理（职责分离）")
+	}
+	for _, a := range s.Approvals {
+		if a.UserID == req.AssigneeID && a.Step != s.Step {
+			return refuse(ErrSeparationOfDuties, "被指定的人已办理该信息的另一个环节，同一人只能办理一个环节（职责分离）")
+		}
 	}
 	return nil
 }
@@ -466,7 +478,8 @@ func (w *itemWorkflow) applyResult(ctx workflow.Context, s *ItemState, t activit
 		t.Notify[len(t.Notify)-1].Step = s.Step
 	}
 	// The key names this exact transition, so a retried activity changes nothing twice.
-	t.Key = fmt.Sprintf("%s/r%d/s%d/%s/%d", ItemWorkflowID(s.In.ItemID), s.Round, s.Step, t.Action, len(s.Approvals))
+	s.Transitions++
+	t.Key = fmt.Sprintf("%s/t%d/%s", ItemWorkflowID(s.In.ItemID), s.Transitions, t.Action)
 	f := workflow.ExecuteActivity(activityCtx(ctx), acts.ApplyItemTransition, t)
 	if res == nil {
 		return f.Get(ctx, nil)
@@ -487,7 +500,7 @@ func (w *itemWorkflow) refreshDates(ctx workflow.Context) error {
 		return err
 	}
 	s.Dates = d
-	if s.TaskID != 0 {
+	if s.TaskID != 0 && s.TaskID == in.TaskID {
 		s.TaskDue, s.TaskRemindOn = d.TaskDue, d.TaskRemindOn
 	}
 	w.seq++
