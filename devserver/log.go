@@ -82,11 +82,11 @@ var (
 )
 
 // newTemporalLogger returns a Temporal logger writing to base, filtered to
-// records at min or above and by gate. All Temporal records carry
-// component=temporal so they can be told apart from gongkai's own.
+// records at min or above and by gate. Callers tag base themselves (gongkai
+// passes log.With("component", ...)); Temporal adds service=frontend etc.
 func newTemporalLogger(base *slog.Logger, min slog.Leveler, gate *logGate) slogLogger {
 	h := minLevelHandler{min: min, gate: gate, h: base.Handler()}
-	return slogLogger{l: slog.New(h).With("component", "temporal"), gate: gate}
+	return slogLogger{l: slog.New(h), gate: gate}
 }
 
 func (s slogLogger) Debug(msg string, tags ...tag.Tag) { s.log(slog.LevelDebug, msg, tags) }

@@ -122,6 +122,7 @@ type ItemState struct {
 	Hash         string // content hash the current approvals are bound to
 	Editors      []uint
 	Approvals    []approval
+	Returns      []approval // who returned the item at which step: a return decides a step too
 	Dates        activities.ItemDates
 	Sent         []string // reminder keys already delivered
 	Transitions  int      // transitions applied so far; numbers each one's idempotency key
@@ -264,10 +265,8 @@ func (w *itemWorkflow) validateDecision(req DecisionRequest) error {
 	if slices.Contains(s.Editors, req.Actor.UserID) || req.Actor.UserID == s.In.AuthorID {
 		return refuse(ErrSeparationOfDuties, "您编辑过该信息，不能审核或审批它（职责分离）")
 	}
-	for _, a := range s.Approvals {
-		if a.UserID == req.Actor.UserID && a.Step != s.Step {
-			return refuse(ErrSeparationOfDuties, "您已办理该信息的另一个环节，同一人只能办理一个环节（职责分离）")
-		}
+	if decidedOtherStep(s, req.Actor.UserID) {
+		return refuse(ErrSeparationOfDuties, "您已办理该信息的另一个环节，同一人只能办理一个环节（职责分离）")
 	}
 	if s.AssigneeID != 0 {
 		if req.Actor.UserID != s.AssigneeID {
@@ -279,6 +278,17 @@ func (w *itemWorkflow) validateDecision(req DecisionRequest) error {
 		return refuse(ErrNotPermitted, "您没有办理该环节的角色（需要 "+models.RoleNames[s.Steps[s.Step].Role]+"）")
 	}
 	return nil
+}
+
+// decidedOtherStep: the user approved or returned another step of the
+// content now under review.
+func decidedOtherStep(s *ItemState, userID uint) bool {
+	for _, a := range append(slices.Clone(s.Approvals), s.Returns...) {
+		if a.UserID == userID && a.Step != s.Step {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *itemWorkflow) validateApprove(req DecisionRequest) error { return w.validateDecision(req) }
@@ -316,10 +326,8 @@ func (w *itemWorkflow) validateAssign(req AssignRequest) error {
 	if slices.Contains(s.Editors, req.AssigneeID) || req.AssigneeID == s.In.AuthorID {
 		return refuse(ErrSeparationOfDuties, "被指定的人编辑过该信息，不能办理（职责分离）")
 	}
-	for _, a := range s.Approvals {
-		if a.UserID == req.AssigneeID && a.Step != s.Step {
-			return refuse(ErrSeparationOfDuties, "被指定的人已办理该信息的另一个环节，同一人只能办理一个环节（职责分离）")
-		}
+	if decidedOtherStep(s, req.AssigneeID) {
+		return refuse(ErrSeparationOfDuties, "被指定的人已办理该信息的另一个环节，同一人只能办理一个环节（职责分离）")
 	}
 	return nil
 }
@@ -340,9 +348,13 @@ func (w *itemWorkflow) locked(ctx workflow.Context, validate func() error, do fu
 	next := *w.s
 	next.Editors = slices.Clone(w.s.Editors)
 	next.Approvals = slices.Clone(w.s.Approvals)
+	next.Returns = slices.Clone(w.s.Returns)
 	if err := do(&next); err != nil {
 		return ItemResult{}, err
 	}
+	// The reminder loop may have sent reminders while do waited on its
+	// activity; keep its record.
+	next.Sent = w.s.Sent
 	*w.s = next
 	w.seq++
 	return w.result(), nil
@@ -359,7 +371,7 @@ func (w *itemWorkflow) submit(ctx workflow.Context, req SubmitRequest) (ItemResu
 		if !resume {
 			// New content: approvals are void and the chain starts again,
 			// as configured now.
-			s.Approvals, s.Step, s.Steps = nil, 0, req.Steps
+			s.Approvals, s.Returns, s.Step, s.Steps = nil, nil, 0, req.Steps
 		}
 		s.Round++
 		s.Revision, s.Hash, s.Title, s.Column = req.Revision, req.ContentHash, req.Title, req.Column
@@ -409,6 +421,7 @@ func (w *itemWorkflow) giveBack(ctx workflow.Context, req DecisionRequest) (Item
 		if err != nil {
 			return err
 		}
+		s.Returns = append(s.Returns, approval{UserID: req.Actor.UserID, Step: s.Step, Revision: s.Revision})
 		s.Status, s.TaskID, s.AssigneeID = models.ItemReturned, 0, 0
 		return nil
 	})
