@@ -39,7 +39,8 @@ func inboxQuery(db *gorm.DB, userID uint, agencyID uint, roles []string) *gorm.D
 		Where("tasks.agency_id = ? AND tasks.state = ?", agencyID, models.TaskOpen).
 		Where("((tasks.assignee_id IS NULL AND tasks.role IN ?) OR tasks.assignee_id = ?)", roles, userID).
 		Where("NOT EXISTS (SELECT 1 FROM item_revisions r WHERE r.item_id = tasks.item_id AND r.editor_id = ?)", userID).
-		Where("NOT EXISTS (SELECT 1 FROM tasks d WHERE d.item_id = tasks.item_id AND d.actor_id = ? AND d.state = ? AND d.revision = tasks.revision AND d.step <> tasks.step)", userID, models.TaskApproved)
+		Where("NOT EXISTS (SELECT 1 FROM tasks d WHERE d.item_id = tasks.item_id AND d.actor_id = ? AND d.state IN ? AND d.revision = tasks.revision AND d.step <> tasks.step)",
+			userID, []string{models.TaskApproved, models.TaskReturned})
 }
 
 func (s *Server) listTasks(c *gin.Context) {
