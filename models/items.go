@@ -14,6 +14,13 @@ import (
 	"gorm.io/gorm/clause"
 )
 
+// Item kinds.
+const (
+	KindPublication = "publication"
+	KindReply       = "reply"
+	KindExtension   = "extension"
+)
+
 // Item statuses.
 const (
 	ItemDraft       = "draft"
@@ -23,27 +30,33 @@ const (
 	ItemPublished   = "published"
 	ItemWithdrawn   = "withdrawn"
 	ItemUnpublished = "unpublished" // 撤稿
+	ItemApproved    = "approved"    // a reply or extension request through its chain
 )
 
 // Item is one piece of government information on its way to (or in) the
 // public catalogue. Its content fields mirror the current revision.
 type Item struct {
-	ID          uint       `gorm:"primaryKey" json:"id"`
-	AgencyID    uint       `gorm:"not null;index:idx_item_agency_status,priority:1" json:"agency_id"`
-	IndexNo     string     `gorm:"size:64;not null;uniqueIndex" json:"index_no"` // 索引号
-	Title       string     `gorm:"size:300;not null" json:"title"`               // 名称
-	Summary     string     `gorm:"size:1000;not null;default:''" json:"summary"` // 内容概述
-	Body        string     `gorm:"type:text" json:"body"`                        // Markdown
-	Column      string     `gorm:"size:64;not null;index" json:"column"`         // 栏目
-	FormedOn    string     `gorm:"size:10;not null" json:"formed_on"`            // 生成日期
-	Status      string     `gorm:"size:16;not null;index:idx_item_agency_status,priority:2" json:"status"`
-	Version     int        `gorm:"not null" json:"version"`  // bumps on every save; edits must name it
-	Revision    int        `gorm:"not null" json:"revision"` // current revision number
-	AuthorID    uint       `gorm:"not null;index" json:"author_id"`
-	PublishDue  string     `gorm:"size:10;not null;default:''" json:"publish_due"` // Art.26: formed_on + 20 working days
-	PublishedAt *time.Time `gorm:"index" json:"published_at,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	ID         uint   `gorm:"primaryKey" json:"id"`
+	AgencyID   uint   `gorm:"not null;index:idx_item_agency_status,priority:1" json:"agency_id"`
+	IndexNo    string `gorm:"size:64;not null;uniqueIndex" json:"index_no"` // 索引号
+	Title      string `gorm:"size:300;not null" json:"title"`               // 名称
+	Summary    string `gorm:"size:1000;not null;default:''" json:"summary"` // 内容概述
+	Body       string `gorm:"type:text" json:"body"`                        // Markdown
+	Column     string `gorm:"size:64;not null;index" json:"column"`         // 栏目
+	FormedOn   string `gorm:"size:10;not null" json:"formed_on"`            // 生成日期
+	Status     string `gorm:"size:16;not null;index:idx_item_agency_status,priority:2" json:"status"`
+	Version    int    `gorm:"not null" json:"version"`  // bumps on every save; edits must name it
+	Revision   int    `gorm:"not null" json:"revision"` // current revision number
+	AuthorID   uint   `gorm:"not null;index" json:"author_id"`
+	PublishDue string `gorm:"size:10;not null;default:''" json:"publish_due"` // Art.26: formed_on + 20 working days
+	// Kind is publication (the catalogue's items), reply (a disclosure
+	// application's answer) or extension (a request to extend its deadline);
+	// the last two go through a chain but are never published.
+	Kind          string     `gorm:"size:16;not null;default:'publication'" json:"kind"`
+	ApplicationID *uint      `gorm:"index" json:"application_id,omitempty"`
+	PublishedAt   *time.Time `gorm:"index" json:"published_at,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 }
 
 // ItemRevision is one saved version of an item's content; nothing is
@@ -109,6 +122,9 @@ type Task struct {
 	ClosedAt   *time.Time `json:"closed_at,omitempty"`
 	ActorID    *uint      `gorm:"index" json:"actor_id,omitempty"`
 	Comment    string     `gorm:"type:text" json:"comment,omitempty"`
+	// For the chains of a disclosure application's reply or extension.
+	ApplicationID     *uint  `json:"application_id,omitempty"`
+	ApplicationNumber string `gorm:"size:40;not null;default:''" json:"application_number,omitempty"`
 }
 
 // Notification is an in-app message to one user. DedupeKey makes each

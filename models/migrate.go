@@ -39,6 +39,15 @@ var migrations = []migration{
 	{4, "item attachments", func(tx *gorm.DB) error {
 		return createTables(tx, &Attachment{})
 	}},
+	{5, "disclosure applications; items and tasks of replies and extensions", func(tx *gorm.DB) error {
+		if err := addColumns(tx, &Item{}, "Kind", "ApplicationID"); err != nil {
+			return err
+		}
+		if err := addColumns(tx, &Task{}, "ApplicationID", "ApplicationNumber"); err != nil {
+			return err
+		}
+		return createTables(tx, &Application{}, &Consultation{}, &FeeNotice{}, &ApplicationCounter{})
+	}},
 }
 
 // createTables creates each table that does not exist yet.
@@ -49,6 +58,20 @@ func createTables(tx *gorm.DB, tables ...any) error {
 			continue
 		}
 		if err := m.CreateTable(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addColumns adds the model's fields that its table lacks.
+func addColumns(tx *gorm.DB, model any, fields ...string) error {
+	m := tx.Migrator()
+	for _, f := range fields {
+		if m.HasColumn(model, f) {
+			continue
+		}
+		if err := m.AddColumn(model, f); err != nil {
 			return err
 		}
 	}
