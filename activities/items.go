@@ -48,6 +48,9 @@ type OpenTask struct {
 	Workdays       int
 	Revision       int
 	Title, Column  string
+	// The application whose reply or extension this step decides.
+	ApplicationID     uint
+	ApplicationNumber string
 }
 
 // AssignTask names the person who must act on a task.
@@ -58,12 +61,13 @@ type AssignTask struct {
 // Notice is an in-app notification to the listed users and to everyone in
 // the item's agency holding one of Roles.
 type Notice struct {
-	UserIDs []uint
-	Roles   []string
-	Kind    string
-	Message string
-	TaskID  uint
-	Step    int
+	UserIDs       []uint
+	Roles         []string
+	Kind          string
+	Message       string
+	TaskID        uint
+	Step          int
+	ApplicationID uint
 }
 
 // TransitionResult tells the workflow about the task it opened.
@@ -166,6 +170,10 @@ func (a *Activities) openTask(ctx context.Context, tx *gorm.DB, t ItemTransition
 	task := models.Task{
 		AgencyID: t.AgencyID, ItemID: t.ItemID, Round: o.Round, Step: o.Step, StepName: o.StepName, Role: o.Role,
 		State: models.TaskOpen, DueOn: due, Revision: o.Revision, Title: o.Title, Column: o.Column, OpenedAt: now,
+		ApplicationNumber: o.ApplicationNumber,
+	}
+	if o.ApplicationID != 0 {
+		task.ApplicationID = &o.ApplicationID
 	}
 	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&task).Error; err != nil {
 		return err
@@ -214,6 +222,9 @@ type DatesInput struct {
 	TaskID       uint // 0 when no step is open
 	TaskOpenedOn string
 	TaskWorkdays int
+	// NoPublishClock: replies and extension requests are not published,
+	// so Art.26 does not apply to them.
+	NoPublishClock bool
 }
 
 // ItemDates are the dates the workflow's reminders hang on.
@@ -235,22 +246,25 @@ func (a *Activities) RefreshItemDates(ctx context.Context, in DatesInput) (ItemD
 	if err != nil {
 		return ItemDates{}, err
 	}
-	formed, err := calendar.ParseDate(in.FormedOn)
-	if err != nil {
-		return ItemDates{}, fmt.Errorf("formed_on %q: %w", in.FormedOn, err)
-	}
-	r, err := cal.AddWorkdays(in.Region, formed, PublishWorkdays)
-	if err != nil {
-		return ItemDates{}, err
-	}
-	d := ItemDates{
-		PublishDue:   r.Due.String(),
-		PublishWarn5: workdaysBefore(cal, in.Region, r.Due, 5).String(),
-		PublishWarn2: workdaysBefore(cal, in.Region, r.Due, 2).String(),
-	}
+	var d ItemDates
 	db := a.DB.WithContext(ctx)
-	if err := db.Model(&models.Item{}).Where("id = ?", in.ItemID).Update("publish_due", d.PublishDue).Error; err != nil {
-		return d, err
+	if !in.NoPublishClock {
+		formed, err := calendar.ParseDate(in.FormedOn)
+		if err != nil {
+			return ItemDates{}, fmt.Errorf("formed_on %q: %w", in.FormedOn, err)
+		}
+		r, err := cal.AddWorkdays(in.Region, formed, PublishWorkdays)
+		if err != nil {
+			return ItemDates{}, err
+		}
+		d = ItemDates{
+			PublishDue:   r.Due.String(),
+			PublishWarn5: workdaysBefore(cal, in.Region, r.Due, 5).String(),
+			PublishWarn2: workdaysBefore(cal, in.Region, r.Due, 2).String(),
+		}
+		if err := db.Model(&models.Item{}).Where("id = ?", in.ItemID).Update("publish_due", d.PublishDue).Error; err != nil {
+			return d, err
+		}
 	}
 	if in.TaskID != 0 {
 		if d.TaskDue, d.TaskRemindOn, err = stepDates(cal, in.Region, in.TaskOpenedOn, in.TaskWorkdays); err != nil {
@@ -314,8 +328,14 @@ func (a *Activities) notify(ctx context.Context, tx *gorm.DB, key string, itemID
 				continue
 			}
 			row := models.Notification{
-				UserID: uid, Kind: n.Kind, Message: n.Message, ItemID: &itemID, CreatedAt: time.Now().UTC(),
+				UserID: uid, Kind: n.Kind, Message: n.Message, CreatedAt: time.Now().UTC(),
 				DedupeKey: fmt.Sprintf("%s/%d/%d", key, i, uid),
+			}
+			if itemID != 0 {
+				row.ItemID = &itemID
+			}
+			if n.ApplicationID != 0 {
+				row.ApplicationID = &n.ApplicationID
 			}
 			if tid != 0 {
 				row.TaskID = &tid

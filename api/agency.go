@@ -79,29 +79,40 @@ func (s *Server) putChain(c *gin.Context) {
 	c.JSON(http.StatusOK, body)
 }
 
-// signalOpenItems tells every open item's workflow in the regions a
-// calendar change touched to recompute its dates.
-func (s *Server) signalOpenItems(ctx context.Context, ch calendar.OverlayChanged) error {
-	q := s.DB.WithContext(ctx).Model(&models.Item{}).
-		Joins("JOIN agencies ON agencies.id = items.agency_id").
-		Where("items.status IN ?", []string{models.ItemDraft, models.ItemInReview, models.ItemInApproval, models.ItemReturned})
+// signalOpenClocks tells every open item's and application's workflow in
+// the regions a calendar change touched to recompute its dates.
+func (s *Server) signalOpenClocks(ctx context.Context, ch calendar.OverlayChanged) error {
 	national := false
 	var regions []string
 	for _, r := range ch.Ranges {
 		national = national || r.Region == ""
 		regions = append(regions, r.Region)
 	}
-	if !national {
-		q = q.Where("agencies.region IN ?", regions)
-	}
-	var ids []uint
-	if err := q.Pluck("items.id", &ids).Error; err != nil {
-		return err
+	var ids []string
+	for _, q := range []struct {
+		table    string
+		statuses []string
+		id       func(uint) string
+	}{
+		{"items", []string{models.ItemDraft, models.ItemInReview, models.ItemInApproval, models.ItemReturned}, workflows.ItemWorkflowID},
+		{"applications", []string{models.AppRegistered, models.AppCorrection, models.AppConsulting, models.AppFeePending, models.AppReplyReview, models.AppReplyReady}, workflows.ApplicationWorkflowID},
+	} {
+		db := s.DB.WithContext(ctx).Table(q.table).Joins("JOIN agencies ON agencies.id = "+q.table+".agency_id").
+			Where(q.table+".status IN ?", q.statuses)
+		if !national {
+			db = db.Where("agencies.region IN ?", regions)
+		}
+		var rows []uint
+		if err := db.Pluck(q.table+".id", &rows).Error; err != nil {
+			return err
+		}
+		for _, id := range rows {
+			ids = append(ids, q.id(id))
+		}
 	}
 	var firstErr error
 	for _, id := range ids {
-		err := s.Temporal.SignalWorkflow(ctx, workflows.ItemWorkflowID(id), "", calendar.OverlayChangedSignal, ch)
-		if err != nil && firstErr == nil {
+		if err := s.Temporal.SignalWorkflow(ctx, id, "", calendar.OverlayChangedSignal, ch); err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}

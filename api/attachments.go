@@ -21,8 +21,8 @@ import (
 const maxUploadBytes = content.MaxAttachmentBytes + 1<<20
 
 func (s *Server) attachmentRoutes(g *gin.RouterGroup) {
-	g.POST("/items/:id/attachments", s.requireRole(models.RoleEditor), s.addAttachment)
-	g.DELETE("/items/:id/attachments/:aid", s.requireRole(models.RoleEditor), s.removeAttachment)
+	g.POST("/items/:id/attachments", s.requireRole(models.RoleEditor, models.RoleClerk), s.addAttachment)
+	g.DELETE("/items/:id/attachments/:aid", s.requireRole(models.RoleEditor, models.RoleClerk), s.removeAttachment)
 	g.GET("/items/:id/attachments/:aid", s.downloadAttachment)
 }
 
@@ -34,7 +34,7 @@ func isUpload(r *http.Request) bool {
 // addAttachment takes a multipart form with `file` and `version`: the file
 // is checked by its content and stored, and the item gets a new revision.
 func (s *Server) addAttachment(c *gin.Context) {
-	it, ok := s.loadItem(c)
+	it, ok := s.loadOwnItem(c)
 	if !ok {
 		return
 	}
@@ -93,7 +93,7 @@ func (s *Server) saveUpload(fh *multipart.FileHeader) (content.Stored, error) {
 // removeAttachment takes ?version=N; the file stays stored for the
 // revisions that had it.
 func (s *Server) removeAttachment(c *gin.Context) {
-	it, ok := s.loadItem(c)
+	it, ok := s.loadOwnItem(c)
 	if !ok {
 		return
 	}

@@ -23,8 +23,8 @@ func (s *Server) itemRoutes(g *gin.RouterGroup) {
 	g.POST("/items", s.requireRole(models.RoleEditor), s.createItem)
 	g.GET("/items", s.listItems)
 	g.GET("/items/:id", s.getItem)
-	g.PUT("/items/:id", s.requireRole(models.RoleEditor), s.editItem)
-	g.POST("/items/:id/submit", s.requireRole(models.RoleEditor), s.submitItem)
+	g.PUT("/items/:id", s.requireRole(models.RoleEditor, models.RoleClerk), s.editItem)
+	g.POST("/items/:id/submit", s.requireRole(models.RoleEditor, models.RoleClerk), s.submitItem)
 	g.POST("/items/:id/withdraw", s.withdrawItem)
 	g.GET("/items/:id/diff", s.diffItem)
 	g.GET("/tasks", s.listTasks)
@@ -120,7 +120,33 @@ func (s *Server) createItem(c *gin.Context) {
 }
 
 func (s *Server) itemInput(it *models.Item, region string) workflows.ItemInput {
-	return workflows.ItemInput{ItemID: it.ID, AgencyID: it.AgencyID, AuthorID: it.AuthorID, Region: region, FormedOn: it.FormedOn}
+	in := workflows.ItemInput{ItemID: it.ID, AgencyID: it.AgencyID, AuthorID: it.AuthorID, Region: region, FormedOn: it.FormedOn, Kind: it.Kind}
+	if it.ApplicationID != nil {
+		in.ApplicationID = *it.ApplicationID
+		var app models.Application
+		if s.DB.Select("number").First(&app, *it.ApplicationID).Error == nil {
+			in.ApplicationNumber = app.Number
+		}
+	}
+	return in
+}
+
+// loadOwnItem is loadItem for changing an item: editors change items for
+// publication, clerks the replies and extension requests of applications.
+func (s *Server) loadOwnItem(c *gin.Context) (*models.Item, bool) {
+	it, ok := s.loadItem(c)
+	if !ok {
+		return nil, false
+	}
+	need := models.RoleEditor
+	if it.Kind != models.KindPublication {
+		need = models.RoleClerk
+	}
+	if !principal(c).User.HasRole(need) {
+		abort(c, http.StatusForbidden, CodeForbidden, "您没有修改该信息的权限（需要 "+models.RoleNames[need]+"）")
+		return nil, false
+	}
+	return it, true
 }
 
 // loadItem reads the :id item if it is in the caller's scope, else 404.
@@ -149,7 +175,7 @@ type editRequest struct {
 // editItem saves a new revision. Only drafts and returned items can change,
 // and only from the version the editor last saw.
 func (s *Server) editItem(c *gin.Context) {
-	it, ok := s.loadItem(c)
+	it, ok := s.loadOwnItem(c)
 	if !ok {
 		return
 	}
@@ -228,7 +254,7 @@ func (s *Server) saveRevision(c *gin.Context, it *models.Item, version int, ic i
 var errVersionConflict = errors.New("version conflict")
 
 func (s *Server) submitItem(c *gin.Context) {
-	it, ok := s.loadItem(c)
+	it, ok := s.loadOwnItem(c)
 	if !ok {
 		return
 	}
@@ -239,6 +265,9 @@ func (s *Server) submitItem(c *gin.Context) {
 		return
 	}
 	steps, err := models.ChainFor(c, s.DB, it.AgencyID, it.Column)
+	if it.Kind == models.KindExtension {
+		steps = models.ExtensionChain
+	}
 	if err != nil {
 		s.abortInternal(c, err)
 		return
@@ -337,7 +366,8 @@ func (s *Server) getItem(c *gin.Context) {
 
 // listItems lists the caller's agency's items, newest first.
 func (s *Server) listItems(c *gin.Context) {
-	q := s.DB.WithContext(c).Model(&models.Item{}).Where("agency_id IN ?", principal(c).AgencyIDs)
+	kind := c.DefaultQuery("kind", models.KindPublication)
+	q := s.DB.WithContext(c).Model(&models.Item{}).Where("agency_id IN ? AND kind = ?", principal(c).AgencyIDs, kind)
 	if st := c.Query("status"); st != "" {
 		q = q.Where("status = ?", st)
 	}

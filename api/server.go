@@ -38,8 +38,9 @@ type Deps struct {
 // Server holds the dependencies and the Gin engine.
 type Server struct {
 	Deps
-	log    *slog.Logger
-	engine *gin.Engine
+	log     *slog.Logger
+	engine  *gin.Engine
+	guesses guessLimiter // the applicant's page
 }
 
 // New builds the router. Call gin.SetMode before it to pick the mode.
@@ -52,7 +53,7 @@ func New(d Deps) *Server {
 	}
 	s := &Server{Deps: d, log: d.Logger, engine: gin.New()}
 	if s.OnCalendarChange == nil && s.Temporal != nil {
-		s.OnCalendarChange = s.signalOpenItems
+		s.OnCalendarChange = s.signalOpenClocks
 	}
 	e := s.engine
 	e.HandleMethodNotAllowed = true
@@ -70,6 +71,7 @@ func New(d Deps) *Server {
 	v1 := e.Group("/api/v1")
 	v1.POST("/login", s.login)
 	s.publicRoutes(v1)
+	v1.GET("/public/applications/:number", s.publicApplication)
 	authed := v1.Group("", s.authMiddleware, s.idempotencyMiddleware)
 	authed.POST("/logout", s.logout)
 	authed.GET("/me", s.me)
@@ -80,6 +82,8 @@ func New(d Deps) *Server {
 	s.itemRoutes(authed)
 	s.agencyRoutes(authed)
 	s.attachmentRoutes(authed)
+	s.applicationRoutes(authed)
+
 	return s
 }
 

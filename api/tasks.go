@@ -29,6 +29,9 @@ type taskView struct {
 	Revision   int    `json:"revision"`
 	OpenedAt   string `json:"opened_at"`
 	StepNumber int    `json:"step_number"`
+	// Set on the steps of a disclosure application's reply or extension.
+	ApplicationID     *uint  `json:"application_id,omitempty"`
+	ApplicationNumber string `json:"application_number,omitempty"`
 }
 
 // inboxQuery selects the open tasks the caller may act on: those of their
@@ -82,7 +85,8 @@ func (s *Server) listTasks(c *gin.Context) {
 	for i, t := range rows {
 		out[i] = taskView{ID: t.ID, ItemID: t.ItemID, Title: t.Title, Column: t.Column, Step: t.StepName, Role: t.Role,
 			DueOn: t.DueOn, Overdue: t.DueOn < today, Assignee: t.AssigneeID, Revision: t.Revision,
-			OpenedAt: t.OpenedAt.UTC().Format(time.RFC3339), StepNumber: t.Step + 1}
+			OpenedAt: t.OpenedAt.UTC().Format(time.RFC3339), StepNumber: t.Step + 1,
+			ApplicationID: t.ApplicationID, ApplicationNumber: t.ApplicationNumber}
 	}
 	c.JSON(http.StatusOK, gin.H{"tasks": out, "counts": gin.H{"open": open, "overdue": overdue}})
 }

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"gongkai/config"
+	"gongkai/models"
 	"gongkai/workflows"
 )
 
@@ -46,12 +47,35 @@ func (s *Server) startItemWorkflow(ctx context.Context, in workflows.ItemInput) 
 
 // updateItem sends a decision to the item's workflow and waits for its
 // answer. With start set the workflow is started first if it is not running
-// (an item whose start failed at creation still gets its chain). updateID
-// makes a retried request land once.
+// (an item whose start failed at creation still gets its chain).
 func (s *Server) updateItem(c *gin.Context, start *workflows.ItemInput, itemID uint, name, updateID string, arg any) (workflows.ItemResult, bool) {
 	var res workflows.ItemResult
+	var opts *client.StartWorkflowOptions
+	var input any
+	if start != nil {
+		o := itemStartOptions(s, *start)
+		opts, input = &o, *start
+	}
+	ok := s.update(c, workflows.ItemWorkflowID(itemID), opts, workflows.ItemReviewWorkflow, input, name, updateID, arg, &res)
+	return res, ok
+}
+
+func (s *Server) appStartOptions(app *models.Application) *client.StartWorkflowOptions {
+	return &client.StartWorkflowOptions{
+		ID:                       workflows.ApplicationWorkflowID(app.ID),
+		TaskQueue:                s.taskQueue(),
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}
+}
+
+// update sends an Update to workflowID and decodes its answer into res.
+// With start set, the workflow is started with input first if it is not
+// running. updateID makes a retried request land once. On failure it has
+// answered the request and returns false.
+func (s *Server) update(c *gin.Context, workflowID string, start *client.StartWorkflowOptions, workflowType string, input any, name, updateID string, arg, res any) bool {
 	opts := client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.ItemWorkflowID(itemID),
+		WorkflowID:   workflowID,
 		UpdateName:   name,
 		UpdateID:     updateID,
 		Args:         []any{arg},
@@ -60,19 +84,19 @@ func (s *Server) updateItem(c *gin.Context, start *workflows.ItemInput, itemID u
 	var h client.WorkflowUpdateHandle
 	var err error
 	if start != nil {
-		op := s.Temporal.NewWithStartWorkflowOperation(itemStartOptions(s, *start), workflows.ItemReviewWorkflow, *start)
+		op := s.Temporal.NewWithStartWorkflowOperation(*start, workflowType, input)
 		h, err = s.Temporal.UpdateWithStartWorkflow(c, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op, UpdateOptions: opts})
 	} else {
 		h, err = s.Temporal.UpdateWorkflow(c, opts)
 	}
 	if err == nil {
-		err = h.Get(c, &res)
+		err = h.Get(c, res)
 	}
 	if err != nil {
 		s.abortWorkflowError(c, err)
-		return res, false
+		return false
 	}
-	return res, true
+	return true
 }
 
 // abortWorkflowError maps a workflow's refusal to its HTTP answer.
@@ -92,7 +116,11 @@ func (s *Server) abortWorkflowError(c *gin.Context, err error) {
 		case workflows.ErrInvalidState:
 			abort(c, http.StatusConflict, CodeInvalidState, msg)
 		case workflows.ErrValidation:
-			abortField(c, "comment", msg)
+			field := ""
+			if appErr.HasDetails() {
+				_ = appErr.Details(&field)
+			}
+			abortField(c, field, msg)
 		default:
 			s.abortInternal(c, err)
 		}

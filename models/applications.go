@@ -171,3 +171,32 @@ func ApplicationInAgencies(ctx context.Context, db *gorm.DB, id uint, agencyIDs 
 	}
 	return &a, err
 }
+
+// OutcomeNames are the outcomes in the 30号 report's words.
+var OutcomeNames = map[string]string{
+	"disclosed":                            "予以公开",
+	"partially_disclosed":                  "部分公开",
+	"withheld_state_secret":                "不予公开：属于国家秘密",
+	"withheld_prohibited_by_law":           "不予公开：其他法律行政法规禁止公开",
+	"withheld_security_stability":          "不予公开：危及“三安全一稳定”",
+	"withheld_third_party_rights":          "不予公开：保护第三方合法权益",
+	"withheld_internal_affairs":            "不予公开：属于三类内部事务信息",
+	"withheld_process_info":                "不予公开：属于四类过程性信息",
+	"withheld_enforcement_file":            "不予公开：属于行政执法案卷",
+	"withheld_administrative_query":        "不予公开：属于行政查询事项",
+	"unavailable_not_held":                 "无法提供：本机关不掌握相关政府信息",
+	"unavailable_needs_creation":           "无法提供：没有现成信息需要另行制作",
+	"unavailable_unclear_after_correction": "无法提供：补正后申请内容仍不明确",
+	"not_processed_petition":               "不予处理：信访举报投诉类申请",
+	"not_processed_duplicate":              "不予处理：重复申请",
+	"not_processed_publication":            "不予处理：要求提供公开出版物",
+	"not_processed_excessive":              "不予处理：无正当理由大量反复申请",
+	"not_processed_confirmation":           "不予处理：要求行政机关确认或重新出具已获取信息",
+	"other_no_correction":                  "其他处理：申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+	"other_fee_unpaid":                     "其他处理：申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+	"other":                                "其他处理：其他",
+}
+
+// ReplyColumn is the column replies are filed under, so an agency can give
+// replies a chain of their own (ChainFor).
+const ReplyColumn = "依申请公开答复"

@@ -130,15 +130,16 @@ type Task struct {
 // Notification is an in-app message to one user. DedupeKey makes each
 // reminder threshold land once however often its activity runs.
 type Notification struct {
-	ID        uint       `gorm:"primaryKey" json:"id"`
-	UserID    uint       `gorm:"not null;index:idx_notif_user,priority:1" json:"user_id"`
-	Kind      string     `gorm:"size:32;not null" json:"kind"`
-	Message   string     `gorm:"type:text" json:"message"`
-	ItemID    *uint      `json:"item_id,omitempty"`
-	TaskID    *uint      `json:"task_id,omitempty"`
-	CreatedAt time.Time  `gorm:"index:idx_notif_user,priority:2" json:"created_at"`
-	ReadAt    *time.Time `json:"read_at,omitempty"`
-	DedupeKey string     `gorm:"size:191;not null;uniqueIndex" json:"-"`
+	ID            uint       `gorm:"primaryKey" json:"id"`
+	UserID        uint       `gorm:"not null;index:idx_notif_user,priority:1" json:"user_id"`
+	Kind          string     `gorm:"size:32;not null" json:"kind"`
+	Message       string     `gorm:"type:text" json:"message"`
+	ItemID        *uint      `json:"item_id,omitempty"`
+	TaskID        *uint      `json:"task_id,omitempty"`
+	ApplicationID *uint      `json:"application_id,omitempty"`
+	CreatedAt     time.Time  `gorm:"index:idx_notif_user,priority:2" json:"created_at"`
+	ReadAt        *time.Time `json:"read_at,omitempty"`
+	DedupeKey     string     `gorm:"size:191;not null;uniqueIndex" json:"-"`
 }
 
 // ChainStep is one step of a review chain.
@@ -181,6 +182,22 @@ func ValidateChain(steps []ChainStep) error {
 		}
 	}
 	return nil
+}
+
+// ExtensionChain decides a reply-deadline extension: the office's 负责人
+// (条例 Art.33), within one working day.
+var ExtensionChain = []ChainStep{{Name: "extension", Role: RoleReviewer, Workdays: 1}}
+
+// ValidateChainFor checks a chain for an item of kind: extension requests
+// take ExtensionChain's single step, everything else ValidateChain's rules.
+func ValidateChainFor(kind string, steps []ChainStep) error {
+	if kind == KindExtension {
+		if len(steps) != 1 || steps[0].Role != RoleReviewer || steps[0].Workdays < 1 {
+			return errors.New("an extension request is decided in one step by a reviewer")
+		}
+		return nil
+	}
+	return ValidateChain(steps)
 }
 
 // ChainFor returns the agency's chain for column: the column's own, else

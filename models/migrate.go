@@ -46,6 +46,9 @@ var migrations = []migration{
 		if err := addColumns(tx, &Task{}, "ApplicationID", "ApplicationNumber"); err != nil {
 			return err
 		}
+		if err := addColumns(tx, &Notification{}, "ApplicationID"); err != nil {
+			return err
+		}
 		return createTables(tx, &Application{}, &Consultation{}, &FeeNotice{}, &ApplicationCounter{})
 	}},
 }

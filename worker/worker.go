@@ -16,5 +16,6 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
 	w.RegisterActivity(acts)
 	w.RegisterWorkflowWithOptions(workflows.ItemReview, workflow.RegisterOptions{Name: workflows.ItemReviewWorkflow})
+	w.RegisterWorkflowWithOptions(workflows.ApplicationCase, workflow.RegisterOptions{Name: workflows.ApplicationWorkflow})
 	return w
 }

@@ -51,7 +51,18 @@ type ItemInput struct {
 	AuthorID uint
 	Region   string // the agency's holiday region
 	FormedOn string // 生成日期, YYYY-MM-DD
+	// Kind is models.KindPublication ("" means the same), or KindReply /
+	// KindExtension for a disclosure application's reply or extension
+	// request: those end approved, not published, and have no Art.26 clock.
+	Kind              string
+	ApplicationID     uint
+	ApplicationNumber string
+	// Submit, when set, submits the item as the workflow starts: a reply's
+	// chain starts when the application's workflow drafts it.
+	Submit *SubmitRequest
 }
+
+func (in ItemInput) publication() bool { return in.Kind == "" || in.Kind == models.KindPublication }
 
 // Actor is who asks for a decision, as the API authenticated them.
 type Actor struct {
@@ -141,6 +152,12 @@ func refuse(kind, msg string) error {
 	return temporal.NewApplicationErrorWithOptions(msg, kind, temporal.ApplicationErrorOptions{NonRetryable: true})
 }
 
+// refuseField is a validation refusal naming the request field at fault;
+// the API reads the field from the error's details.
+func refuseField(field, msg string) error {
+	return temporal.NewApplicationErrorWithOptions(msg, ErrValidation, temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{field}})
+}
+
 // ItemReview runs one item from creation to publication or withdrawal:
 // the review chain, each step's due date, the Art.26 publication clock and
 // every reminder, as durable timers.
@@ -187,6 +204,11 @@ func ItemReview(ctx workflow.Context, in ItemInput) (ItemResult, error) {
 	if err != nil {
 		return ItemResult{}, err
 	}
+	if in.Submit != nil {
+		if _, err := w.submit(ctx, *in.Submit); err != nil {
+			return ItemResult{}, err
+		}
+	}
 	for !w.finished() {
 		if err := w.sendDueReminders(ctx); err != nil {
 			return ItemResult{}, err
@@ -218,7 +240,11 @@ type itemWorkflow struct {
 }
 
 func (w *itemWorkflow) finished() bool {
-	return w.s.Status == models.ItemPublished || w.s.Status == models.ItemWithdrawn
+	switch w.s.Status {
+	case models.ItemPublished, models.ItemWithdrawn, models.ItemApproved:
+		return true
+	}
+	return false
 }
 
 func (w *itemWorkflow) result() ItemResult {
@@ -240,15 +266,18 @@ func (w *itemWorkflow) validateSubmit(req SubmitRequest) error {
 	if s.Status != models.ItemDraft && s.Status != models.ItemReturned {
 		return refuse(ErrInvalidState, "只有草稿或退回的信息可以提交（当前状态 "+s.Status+"）")
 	}
-	if !req.Actor.has(models.RoleEditor) {
+	if s.In.publication() && !req.Actor.has(models.RoleEditor) {
 		return refuse(ErrNotPermitted, "只有编辑人员可以提交")
 	}
+	if !s.In.publication() && !req.Actor.has(models.RoleClerk) {
+		return refuse(ErrNotPermitted, "只有依申请公开经办人可以提交答复或延期申请")
+	}
 	if req.Revision < 1 || req.ContentHash == "" {
-		return refuse(ErrValidation, "缺少修订版本")
+		return refuseField("revision", "缺少修订版本")
 	}
 	if s.Status == models.ItemDraft || req.ContentHash != s.Hash {
-		if err := models.ValidateChain(req.Steps); err != nil {
-			return refuse(ErrValidation, "审核流程配置无效："+err.Error())
+		if err := models.ValidateChainFor(s.In.Kind, req.Steps); err != nil {
+			return refuseField("steps", "审核流程配置无效："+err.Error())
 		}
 	}
 	return nil
@@ -295,7 +324,7 @@ func (w *itemWorkflow) validateApprove(req DecisionRequest) error { return w.val
 
 func (w *itemWorkflow) validateReturn(req DecisionRequest) error {
 	if strings.TrimSpace(req.Comment) == "" {
-		return refuse(ErrValidation, "退回时必须填写意见")
+		return refuseField("comment", "退回时必须填写意见")
 	}
 	return w.validateDecision(req)
 }
@@ -321,7 +350,7 @@ func (w *itemWorkflow) validateAssign(req AssignRequest) error {
 		return refuse(ErrNotPermitted, "只有该待办的办理人或管理员可以指定办理人")
 	}
 	if !slices.Contains(req.AssigneeRoles, role) {
-		return refuse(ErrValidation, "被指定的人没有办理该环节的角色（需要 "+models.RoleNames[role]+"）")
+		return refuseField("assignee_id", "被指定的人没有办理该环节的角色（需要 "+models.RoleNames[role]+"）")
 	}
 	if slices.Contains(s.Editors, req.AssigneeID) || req.AssigneeID == s.In.AuthorID {
 		return refuse(ErrSeparationOfDuties, "被指定的人编辑过该信息，不能办理（职责分离）")
@@ -395,10 +424,14 @@ func (w *itemWorkflow) approve(ctx workflow.Context, req DecisionRequest) (ItemR
 		if s.Step == len(s.Steps)-1 {
 			t.Action, t.Status, t.Publish = "publish", models.ItemPublished, true
 			t.Notify = []activities.Notice{{UserIDs: []uint{s.In.AuthorID}, Kind: "published", Message: "您提交的信息《" + s.Title + "》已审批通过并发布"}}
+			if !s.In.publication() {
+				t.Action, t.Status, t.Publish = "approve_final", models.ItemApproved, false
+				t.Notify[0].Kind, t.Notify[0].Message = "approved", "《"+s.Title+"》已审批通过"
+			}
 			if err := w.apply(ctx, s, t); err != nil {
 				return err
 			}
-			s.Status, s.TaskID, s.AssigneeID = models.ItemPublished, 0, 0
+			s.Status, s.TaskID, s.AssigneeID = t.Status, 0, 0
 			return nil
 		}
 		s.Step++
@@ -467,6 +500,7 @@ func (w *itemWorkflow) openStep(ctx workflow.Context, s *ItemState, t activities
 	t.OpenTask = &activities.OpenTask{
 		Round: s.Round, Step: s.Step, StepName: step.Name, Role: step.Role, Workdays: step.Workdays,
 		Revision: s.Revision, Title: s.Title, Column: s.Column,
+		ApplicationID: s.In.ApplicationID, ApplicationNumber: s.In.ApplicationNumber,
 	}
 	t.Notify = append(t.Notify, activities.Notice{Roles: []string{step.Role}, Kind: "task_opened",
 		Message: "新待办：信息《" + s.Title + "》待" + stepLabel(step)})
@@ -504,7 +538,7 @@ func (w *itemWorkflow) applyResult(ctx workflow.Context, s *ItemState, t activit
 // on the current calendar.
 func (w *itemWorkflow) refreshDates(ctx workflow.Context) error {
 	s := w.s
-	in := activities.DatesInput{ItemID: s.In.ItemID, Region: s.In.Region, FormedOn: s.In.FormedOn}
+	in := activities.DatesInput{ItemID: s.In.ItemID, Region: s.In.Region, FormedOn: s.In.FormedOn, NoPublishClock: !s.In.publication()}
 	if s.TaskID != 0 {
 		in.TaskID, in.TaskOpenedOn, in.TaskWorkdays = s.TaskID, s.TaskOpenedOn, s.Steps[s.Step].Workdays
 	}

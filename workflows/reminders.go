@@ -95,18 +95,18 @@ func (w *itemWorkflow) title() string {
 	return "《" + w.s.Title + "》"
 }
 
-// sendDueReminders delivers each reminder whose time has come, once. Of
-// several passed reminders in one group only the latest goes out: an item
-// created after its 5-day warning should hear the 2-day one, not both.
-func (w *itemWorkflow) sendDueReminders(ctx workflow.Context) error {
-	now := workflow.Now(ctx)
+// pickDue returns the reminders to send now and records every passed one
+// in sent. Of several passed reminders in one group only the latest goes
+// out: an item created after its 5-day warning should hear the 2-day one,
+// not both.
+func pickDue(now time.Time, rs []reminder, sent *[]string) []reminder {
 	latest := map[string]reminder{}
 	var groups []string // in first-seen order, for a deterministic send order
-	for _, r := range w.reminders() {
-		if r.at.After(now) || slices.Contains(w.s.Sent, r.key) {
+	for _, r := range rs {
+		if r.at.After(now) || slices.Contains(*sent, r.key) {
 			continue
 		}
-		w.s.Sent = append(w.s.Sent, r.key)
+		*sent = append(*sent, r.key)
 		prev, seen := latest[r.group]
 		if !seen {
 			groups = append(groups, r.group)
@@ -115,21 +115,18 @@ func (w *itemWorkflow) sendDueReminders(ctx workflow.Context) error {
 			latest[r.group] = r
 		}
 	}
-	for _, g := range groups {
-		r := latest[g]
-		in := activities.ReminderInput{Key: ItemWorkflowID(w.s.In.ItemID) + "/" + r.key, ItemID: w.s.In.ItemID, AgencyID: w.s.In.AgencyID, Notice: r.notice}
-		if err := workflow.ExecuteActivity(activityCtx(ctx), acts.SendReminder, in).Get(ctx, nil); err != nil {
-			return err
-		}
+	out := make([]reminder, len(groups))
+	for i, g := range groups {
+		out[i] = latest[g]
 	}
-	return nil
+	return out
 }
 
-// nextReminder is the time of the earliest reminder still to come.
-func (w *itemWorkflow) nextReminder() (time.Time, bool) {
+// nextAt is the time of the earliest reminder still to come.
+func nextAt(rs []reminder, sent []string) (time.Time, bool) {
 	var next time.Time
-	for _, r := range w.reminders() {
-		if slices.Contains(w.s.Sent, r.key) {
+	for _, r := range rs {
+		if slices.Contains(sent, r.key) {
 			continue
 		}
 		if next.IsZero() || r.at.Before(next) {
@@ -138,3 +135,23 @@ func (w *itemWorkflow) nextReminder() (time.Time, bool) {
 	}
 	return next, !next.IsZero()
 }
+
+// sendReminders delivers rs, each keyed under the workflow's id.
+func sendReminders(ctx workflow.Context, workflowID string, itemID, agencyID uint, rs []reminder) error {
+	for _, r := range rs {
+		in := activities.ReminderInput{Key: workflowID + "/" + r.key, ItemID: itemID, AgencyID: agencyID, Notice: r.notice}
+		if err := workflow.ExecuteActivity(activityCtx(ctx), acts.SendReminder, in).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendDueReminders delivers each of the item's reminders whose time has come, once.
+func (w *itemWorkflow) sendDueReminders(ctx workflow.Context) error {
+	due := pickDue(workflow.Now(ctx), w.reminders(), &w.s.Sent)
+	return sendReminders(ctx, ItemWorkflowID(w.s.In.ItemID), w.s.In.ItemID, w.s.In.AgencyID, due)
+}
+
+// nextReminder is the time of the item's earliest reminder still to come.
+func (w *itemWorkflow) nextReminder() (time.Time, bool) { return nextAt(w.reminders(), w.s.Sent) }
