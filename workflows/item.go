@@ -195,7 +195,8 @@ func ItemReview(ctx workflow.Context, in ItemInput) (ItemResult, error) {
 		}
 	})
 
-	// Decisions wait for the first dates, so a submission cannot race them.
+	// The first refresh holds the mutex, so that it and a submission that
+	// arrived with the start (update-with-start runs before this) take turns.
 	if err := w.mu.Lock(ctx); err != nil {
 		return ItemResult{}, err
 	}
