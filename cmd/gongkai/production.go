@@ -91,6 +91,9 @@ func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	if err := worker.EnsureSchedules(ctx, tc, cfg.TaskQueue); err != nil {
+		return fmt.Errorf("create schedules: %w", err)
+	}
 	<-ctx.Done()
 	log.Info("stopping worker")
 	w.Stop()

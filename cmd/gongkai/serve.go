@@ -112,6 +112,9 @@ func startAllInOne(ctx context.Context, cfg config.Config, log *slog.Logger) (_ 
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
+	if err := worker.EnsureSchedules(ctx, tc, cfg.TaskQueue); err != nil {
+		return nil, fmt.Errorf("create schedules: %w", err)
+	}
 	inst.closers = append(inst.closers, w.Stop)
 
 	srv.Handler = newAPI(cfg, db, tc, log, reg)
