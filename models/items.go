@@ -52,11 +52,16 @@ type Item struct {
 	// Kind is publication (the catalogue's items), reply (a disclosure
 	// application's answer) or extension (a request to extend its deadline);
 	// the last two go through a chain but are never published.
-	Kind          string     `gorm:"size:16;not null;default:'publication'" json:"kind"`
-	ApplicationID *uint      `gorm:"index" json:"application_id,omitempty"`
-	PublishedAt   *time.Time `gorm:"index" json:"published_at,omitempty"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	Kind          string `gorm:"size:16;not null;default:'publication'" json:"kind"`
+	ApplicationID *uint  `gorm:"index" json:"application_id,omitempty"`
+	// DocType marks 规章 and 行政规范性文件 for the annual report's table 1,
+	// with the dates they were issued and repealed.
+	DocType     string     `gorm:"size:32;not null;default:''" json:"doc_type,omitempty"`
+	IssuedOn    string     `gorm:"size:10;not null;default:''" json:"issued_on,omitempty"`
+	RepealedOn  string     `gorm:"size:10;not null;default:''" json:"repealed_on,omitempty"`
+	PublishedAt *time.Time `gorm:"index" json:"published_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
 // ItemRevision is one saved version of an item's content; nothing is

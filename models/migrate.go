@@ -51,6 +51,18 @@ var migrations = []migration{
 		}
 		return createTables(tx, &Application{}, &Consultation{}, &FeeNotice{}, &ApplicationCounter{})
 	}},
+	{6, "annual report: document types on items, appeals, figures, reports; report indexes on applications", func(tx *gorm.DB) error {
+		if err := addColumns(tx, &Item{}, "DocType", "IssuedOn", "RepealedOn"); err != nil {
+			return err
+		}
+		m := tx.Migrator()
+		if !m.HasIndex(&Application{}, "idx_app_report") {
+			if err := tx.Exec("CREATE INDEX idx_app_report ON applications (agency_id, received_on, concluded_on, applicant_kind)").Error; err != nil {
+				return err
+			}
+		}
+		return createTables(tx, &Appeal{}, &AnnualFigures{}, &AnnualReport{})
+	}},
 }
 
 // createTables creates each table that does not exist yet.

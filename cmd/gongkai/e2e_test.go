@@ -203,8 +203,13 @@ func TestServeDemoSurvivesRestart(t *testing.T) {
 
 	p := start(t, env, args...)
 	waitReady(t, p, base)
-	if out := p.out.String(); !strings.Contains(out, base) || !strings.Contains(out, "e2e-demo-pass") {
-		t.Errorf("start-up banner lacks the address or demo password:\n%s", out)
+	// The banner reaches our buffer through a pipe: give it a moment.
+	bannerBy := time.Now().Add(5 * time.Second)
+	for out := p.out.String(); !strings.Contains(out, base) || !strings.Contains(out, "e2e-demo-pass"); out = p.out.String() {
+		if time.Now().After(bannerBy) {
+			t.Fatalf("start-up banner lacks the address or demo password:\n%s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	token := login(t, base, "editor", "e2e-demo-pass")
 	if got := meAgency(t, base, token); got != "chengguan" {
