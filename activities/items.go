@@ -137,6 +137,9 @@ func (a *Activities) ApplyItemTransition(ctx context.Context, t ItemTransition) 
 			if err := tx.Model(&models.Item{}).Where("id = ?", t.ItemID).Updates(upd).Error; err != nil {
 				return err
 			}
+			if err := annualReportFollows(tx, t); err != nil {
+				return err
+			}
 		}
 		var err error
 		if sent, err = a.notify(ctx, tx, t.Key, t.ItemID, t.AgencyID, t.ActorID, t.Notify, res.TaskID); err != nil {
@@ -157,6 +160,20 @@ func (a *Activities) ApplyItemTransition(ctx context.Context, t ItemTransition) 
 
 // openTask creates the step's task unless this transition already did, and
 // reports it with its dates.
+// annualReportFollows keeps a finalised annual report in step with the
+// item it went out as: published freezes it for good; withdrawn makes it a
+// draft again, to be finalised anew.
+func annualReportFollows(tx *gorm.DB, t ItemTransition) error {
+	q := tx.Model(&models.AnnualReport{}).Where("item_id = ?", t.ItemID)
+	switch t.Status {
+	case models.ItemPublished:
+		return q.Update("status", models.ReportPublished).Error
+	case models.ItemWithdrawn:
+		return q.Updates(map[string]any{"status": models.ReportDraft, "frozen": "", "item_id": nil}).Error
+	}
+	return nil
+}
+
 func (a *Activities) openTask(ctx context.Context, tx *gorm.DB, t ItemTransition, now time.Time, res *TransitionResult) error {
 	o := t.OpenTask
 	cal, err := models.LoadCalendar(ctx, tx)

@@ -83,6 +83,7 @@ func New(d Deps) *Server {
 	s.agencyRoutes(authed)
 	s.attachmentRoutes(authed)
 	s.applicationRoutes(authed)
+	s.reportRoutes(authed)
 
 	return s
 }
