@@ -3,10 +3,12 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 
 	"gongkai/calendar"
@@ -76,11 +78,12 @@ type AppDates struct {
 	ReplyDue             string
 	ReplyWarn5           string
 	ReplyWarn2           string
-	CorrectionNoticeDue  string // receipt + 7 working days (Art.30)
-	CorrectionNoticeWarn string // 2 working days before it
-	CorrectionLapseOn    string // last day of the correction period
-	ConsultationEndsOn   string // 15 working days after the earliest open consultation's receipt
-	FeeLapseOn           string // last day to pay
+	CorrectionNoticeDue  string            // receipt + 7 working days (Art.30)
+	CorrectionNoticeWarn string            // 2 working days before it
+	CorrectionLapseOn    string            // last day of the correction period
+	ConsultationEndsOn   string            // 15 working days after the earliest open consultation's receipt
+	ConsultationEnds     map[string]string // each open consultation's end, by its receipt date
+	FeeLapseOn           string            // last day to pay
 }
 
 // AppTransitionResult reports the dates and what the transition created.
@@ -113,6 +116,11 @@ func (a *Activities) ApplyApplicationTransition(ctx context.Context, t AppTransi
 			return err
 		}
 		st, err := cal.Evaluate(t.Clock, today)
+		if errors.Is(err, calendar.ErrInvalid) {
+			// The workflow's validators should have refused this; retrying
+			// cannot make the clock valid.
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("application %s clock: %v", t.Number, err), "invalid_clock", err)
+		}
 		if err != nil {
 			return fmt.Errorf("application %s clock: %w", t.Number, err)
 		}
@@ -333,6 +341,10 @@ func appDates(cal *calendar.Calendar, t AppTransition, st calendar.ClockStatus) 
 		if err != nil {
 			return d, err
 		}
+		if d.ConsultationEnds == nil {
+			d.ConsultationEnds = map[string]string{}
+		}
+		d.ConsultationEnds[r] = end
 		if d.ConsultationEndsOn == "" || end < d.ConsultationEndsOn {
 			d.ConsultationEndsOn = end
 		}

@@ -244,6 +244,9 @@ func (w *appWorkflow) checkDate(field, d string, ctx workflow.Context) error {
 	if date.String() > today(ctx) {
 		return refuseField(field, "日期不能晚于今天")
 	}
+	if ev := w.s.Clock.Events; len(ev) > 0 && date.Before(ev[len(ev)-1].Date) {
+		return refuseField(field, "日期不能早于上一个办理节点 "+ev[len(ev)-1].Date.String())
+	}
 	return nil
 }
 
@@ -309,6 +312,11 @@ func (w *appWorkflow) checkExtension(a AppAction) error {
 	if !w.processing() || w.s.ExtensionRequested {
 		return w.outOfOrder("延长答复期限只能申请一次，且须在办理中")
 	}
+	for _, e := range w.s.Clock.Events {
+		if e.Kind == calendar.EventOverrideDue {
+			return w.outOfOrder("已按条例第三十五条确定延迟答复期限，不能再申请延长")
+		}
+	}
 	if a.Workdays < 1 || a.Workdays > MaxExtensionWorkdays {
 		return refuseField("workdays", fmt.Sprintf("延长期限应为 1 到 %d 个工作日", MaxExtensionWorkdays))
 	}
@@ -322,8 +330,8 @@ func (w *appWorkflow) checkExtension(a AppAction) error {
 }
 
 func (w *appWorkflow) checkFeeNotice(a AppAction) error {
-	if !w.processing() || w.s.FeeNoticeOn != "" {
-		return w.outOfOrder("只有办理中且没有未缴费用的申请可以发出收费通知")
+	if w.s.Status != models.AppRegistered || w.s.FeeNoticeOn != "" {
+		return w.outOfOrder("只有办理中（未在征求意见、未待缴费）的申请可以发出收费通知")
 	}
 	if a.Method != "per_item" && a.Method != "per_page" {
 		return refuseField("method", "method 应为 per_item（按件）或 per_page（按量）")
@@ -358,19 +366,16 @@ func (w *appWorkflow) checkExcessive(a AppAction) error {
 		if _, err := calendar.ParseDate(a.DueOn); err != nil {
 			return refuseField("due_on", "请填写延迟答复的期限（YYYY-MM-DD）")
 		}
-		if a.DueOn <= w.s.Dates.ReplyDue {
-			return refuseField("due_on", "延迟答复期限应晚于现行期限 "+w.s.Dates.ReplyDue)
+		if a.DueOn <= w.s.Dates.ReplyDue || a.DueOn <= a.On {
+			return refuseField("due_on", "延迟答复期限应晚于现行期限 "+w.s.Dates.ReplyDue+" 和今天")
 		}
 	}
 	return nil
 }
 
 func (w *appWorkflow) checkReply(a AppAction) error {
-	if !w.processing() || w.s.ReplyItemID != 0 && !w.replyOpen() {
+	if !w.processing() {
 		return w.outOfOrder("只有办理中的申请可以起草答复")
-	}
-	if w.s.ReplyItemID != 0 {
-		return w.outOfOrder("答复已在审批中")
 	}
 	if !slices.Contains(models.Outcomes, a.Outcome) {
 		return refuseField("outcome", "答复结果代码无效："+a.Outcome)
@@ -380,8 +385,6 @@ func (w *appWorkflow) checkReply(a AppAction) error {
 	}
 	return nil
 }
-
-func (w *appWorkflow) replyOpen() bool { return w.s.ReplyItemID == 0 }
 
 func (w *appWorkflow) checkSent(a AppAction) error {
 	if w.s.Status != models.AppReplyReady {
@@ -462,7 +465,8 @@ func (w *appWorkflow) do(ctx workflow.Context, s *AppState, name string, a AppAc
 		s.Clock.Events = append(s.Clock.Events, event(calendar.EventPause, a.On, "等待补正（"+strings.TrimSpace(a.Items)+"）"))
 		t.Detail = map[string]any{"items": a.Items, "period_workdays": a.PeriodWorkdays}
 	case UpdateCorrected:
-		s.Status = models.AppRegistered
+		// The period starts anew (Art.30), and with it the right to one extension.
+		s.Status, s.ExtensionRequested, s.Extended = models.AppRegistered, false, false
 		s.Clock.Events = append(s.Clock.Events, event(calendar.EventResume, a.On, ""), event(calendar.EventRestart, a.On, "收到补正后的申请"))
 		t.Detail = map[string]any{"received_on": a.On}
 	case UpdateConsult:
@@ -571,6 +575,9 @@ func (w *appWorkflow) apply(ctx workflow.Context, s *AppState, t activities.AppT
 			t.OpenConsultationsReceivedOn = append(t.OpenConsultationsReceivedOn, c.ReceivedOn)
 		}
 	}
+	if c := t.Consultation; c != nil && c.ID == 0 { // the one this transition opens
+		t.OpenConsultationsReceivedOn = append(t.OpenConsultationsReceivedOn, c.ReceivedOn)
+	}
 	t.FeeNoticeOn = s.FeeNoticeOn
 	var res activities.AppTransitionResult
 	if err := workflow.ExecuteActivity(activityCtx(ctx), acts.ApplyApplicationTransition, t).Get(ctx, &res); err != nil {
@@ -599,28 +606,36 @@ func (w *appWorkflow) startChain(ctx workflow.Context, s *AppState, res activiti
 		err := f.Get(ctx, &out)
 		w.mu.Lock(ctx)
 		defer w.mu.Unlock()
+		if w.concluded() || w.s.Status == models.AppArchived {
+			return // withdrawn or closed meanwhile: the chain's end changes nothing
+		}
 		approved := err == nil && out.Status == models.ItemApproved
+		next := *w.s
+		next.Clock.Events = slices.Clone(w.s.Clock.Events)
+		next.Consultations = slices.Clone(w.s.Consultations)
 		t := activities.AppTransition{Action: kind + "_withdrawn"}
 		switch {
 		case kind == models.KindReply && approved:
-			w.s.Status, w.s.ReplyApproved = models.AppReplyReady, true
+			next.Status, next.ReplyApproved = models.AppReplyReady, true
 			t.Action = "reply_approved"
 		case kind == models.KindReply:
 			// Withdrawn by the clerk: the application is back in hand.
-			w.s.Status, w.s.ReplyItemID, w.s.ReplyOutcome = models.AppRegistered, 0, ""
-		case approved && !w.concluded():
+			next.Status, next.ReplyItemID, next.ReplyOutcome = models.AppRegistered, 0, ""
+		case approved:
 			ext := event(calendar.EventExtend, today(ctx), "经政府信息公开工作机构负责人同意延长答复期限（条例第三十三条）")
 			ext.Workdays = res.ExtensionWorkdays
-			w.s.Clock.Events = append(w.s.Clock.Events, ext)
-			w.s.Extended, t.Action = true, "extension_approved"
+			next.Clock.Events = append(next.Clock.Events, ext)
+			next.Extended, t.Action = true, "extension_approved"
 		default:
-			w.s.ExtensionRequested = false // refused or withdrawn: it may be asked again
+			next.ExtensionRequested = false // refused or withdrawn: it may be asked again
 			t.Action = "extension_refused"
 		}
-		t.ActorID = res.AuthorID
-		if _, err := w.apply(ctx, w.s, t); err != nil {
+		if _, err := w.apply(ctx, &next, t); err != nil {
 			workflow.GetLogger(ctx).Error("store chain result", "kind", kind, "err", err)
+			return
 		}
+		next.Sent = w.s.Sent
+		*w.s = next
 		w.seq++
 	})
 }
@@ -664,7 +679,7 @@ func (w *appWorkflow) deadlines() []deadline {
 			// Art.32/34: no opinion within 15 working days; the organ decides
 			// (an organ's silence counts as consent).
 			for _, c := range s.Consultations {
-				if c.Open {
+				if c.Open && d.ConsultationEnds[c.ReceivedOn] <= d.ConsultationEndsOn {
 					w.closeConsultation(s, c.ID, d.ConsultationEndsOn)
 				}
 			}
