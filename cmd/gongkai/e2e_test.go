@@ -230,6 +230,17 @@ func TestServeDemoSurvivesRestart(t *testing.T) {
 	login(t, base, "reviewer", "e2e-demo-pass")
 	login(t, base, "zhang", "new-user-pass")
 	p2.stop()
+
+	// The demo's 2023 records make 城关镇's 2023 annual report, from the CLI too.
+	out := runOnce(t, nil, "", "report", "annual", "--agency", "chengguan", "--year", "2023", "--data", data)
+	if !strings.Contains(out, "主动公开信息共计11条") || !strings.Contains(out, `"carried_forward"`) {
+		t.Fatalf("report annual output:\n%.2000s", out)
+	}
+	xlsx := filepath.Join(data, "2023.xlsx")
+	runOnce(t, nil, "", "report", "annual", "--agency", "chengguan", "--year", "2023", "--format", "xlsx", "-o", xlsx, "--data", data)
+	if b, err := os.ReadFile(xlsx); err != nil || len(b) < 1000 || string(b[:2]) != "PK" {
+		t.Fatalf("xlsx report: %d bytes, %v", len(b), err)
+	}
 }
 
 func TestAPIAndWorkerAgainstExternalTemporalAndMySQL(t *testing.T) {

@@ -30,6 +30,7 @@ Usage:
   gongkai temporal [--data DIR] [--temporal-port N] [--ui-port N]
   gongkai calendar deadline START WORKDAYS [--region 宁夏] [--data DIR]
   gongkai calendar import FILE.json|FILE.csv [--data DIR]
+  gongkai report annual --agency CODE --year YYYY [--format json|html|xlsx] [-o FILE] [--data DIR]
   gongkai agency add [--data DIR] --code CODE --name NAME [--region 宁夏] [--parent CODE]
   gongkai user add   [--data DIR] --agency CODE --username U --role R[,R...] [--name 显示名]
                      (password from GONGKAI_PASSWORD or the first line of standard input)
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return runTemporal(ctx, rest, stdout)
 	case "calendar":
 		return runCalendar(ctx, rest, stdout)
+	case "report":
+		return runReport(ctx, rest, stdout)
 	case "agency":
 		return runAgency(ctx, rest, stdout)
 	case "user":
