@@ -3,7 +3,9 @@ package api
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -14,8 +16,43 @@ import (
 
 func (s *Server) agencyRoutes(g *gin.RouterGroup) {
 	admin := g.Group("/agency", s.requireRole(models.RoleAdmin))
+	admin.GET("", s.getAgencySettings)
+	admin.PUT("", s.putAgencySettings)
 	admin.GET("/chains", s.listChains)
 	admin.PUT("/chains", s.putChain)
+}
+
+func (s *Server) getAgencySettings(c *gin.Context) {
+	c.JSON(http.StatusOK, principal(c).Agency)
+}
+
+var mmdd = regexp.MustCompile(`^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$`)
+
+// putAgencySettings changes the caller's agency's settings: the annual
+// report deadline (MM-DD of the following year).
+func (s *Server) putAgencySettings(c *gin.Context) {
+	var in struct {
+		ReportDeadline string `json:"report_deadline"`
+	}
+	if !bindJSON(c, &in) {
+		return
+	}
+	if _, err := time.Parse("01-02", in.ReportDeadline); err != nil || !mmdd.MatchString(in.ReportDeadline) {
+		abortField(c, "report_deadline", "年度报告公布期限应为 MM-DD，如 01-31")
+		return
+	}
+	p := principal(c)
+	before := *p.Agency
+	if err := s.DB.WithContext(c).Model(p.Agency).Update("report_deadline", in.ReportDeadline).Error; err != nil {
+		s.abortInternal(c, err)
+		return
+	}
+	if err := models.Audit(c, s.DB, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: "agency_settings",
+		ObjectType: "agency", ObjectID: p.Agency.Code, RequestID: requestID(c)}, before, p.Agency); err != nil {
+		s.abortInternal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p.Agency)
 }
 
 // listChains shows the caller's agency's review chains: the default and

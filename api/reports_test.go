@@ -121,3 +121,20 @@ func TestAppealsAreScopedAndValidated(t *testing.T) {
 		t.Fatalf("appeals = %+v", list.Appeals)
 	}
 }
+
+func TestAgencyReportDeadlineSetting(t *testing.T) {
+	ts := newTestServer(t, dbtest.SQLite(t))
+	admin, editor := ts.login("admin"), ts.login("editor")
+	ts.expect("PUT", "/api/v1/agency", editor, map[string]string{"report_deadline": "02-20"}, 403)
+	for _, bad := range []string{"2-20", "02-30", "13-01", ""} {
+		if e := wantError(t, ts.do("PUT", "/api/v1/agency", admin, map[string]string{"report_deadline": bad}, nil), 400, CodeValidation); e.Field != "report_deadline" {
+			t.Fatalf("%q: field %q", bad, e.Field)
+		}
+	}
+	ts.expect("PUT", "/api/v1/agency", admin, map[string]string{"report_deadline": "02-20"}, 200)
+	var a models.Agency
+	ts.do("GET", "/api/v1/agency", admin, nil, &a)
+	if a.ReportDeadline != "02-20" || a.Code != "chengguan" {
+		t.Fatalf("agency = %+v", a)
+	}
+}

@@ -63,6 +63,9 @@ var migrations = []migration{
 		}
 		return createTables(tx, &Appeal{}, &AnnualFigures{}, &AnnualReport{})
 	}},
+	{7, "agencies: annual report deadline", func(tx *gorm.DB) error {
+		return addColumns(tx, &Agency{}, "ReportDeadline")
+	}},
 }
 
 // createTables creates each table that does not exist yet.

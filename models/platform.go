@@ -10,13 +10,17 @@ import (
 // holiday overlay that applies to it (e.g. 宁夏); Parent links a township to
 // its county so the county's admins may see the township's records.
 type Agency struct {
-	ID        uint      `gorm:"primaryKey" json:"id"`
-	Code      string    `gorm:"size:64;not null;uniqueIndex" json:"code"`
-	Name      string    `gorm:"size:200;not null" json:"name"`
-	Region    string    `gorm:"size:32;not null;default:''" json:"region"`
-	ParentID  *uint     `gorm:"index" json:"parent_id,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID       uint   `gorm:"primaryKey" json:"id"`
+	Code     string `gorm:"size:64;not null;uniqueIndex" json:"code"`
+	Name     string `gorm:"size:200;not null" json:"name"`
+	Region   string `gorm:"size:32;not null;default:''" json:"region"`
+	ParentID *uint  `gorm:"index" json:"parent_id,omitempty"`
+	// ReportDeadline (MM-DD) is when the annual report is due the next year:
+	// 条例 Art.49 names 1月31日 for county-level departments; for townships
+	// the county sets it (statutory-rules.md §1.11).
+	ReportDeadline string    `gorm:"size:5;not null;default:'01-31'" json:"report_deadline"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // Roles a user may hold; small offices give one person several.

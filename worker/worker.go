@@ -18,5 +18,6 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 	w.RegisterWorkflowWithOptions(workflows.ItemReview, workflow.RegisterOptions{Name: workflows.ItemReviewWorkflow})
 	w.RegisterWorkflowWithOptions(workflows.ApplicationCase, workflow.RegisterOptions{Name: workflows.ApplicationWorkflow})
 	w.RegisterWorkflowWithOptions(workflows.DailyDigest, workflow.RegisterOptions{Name: workflows.DailyDigestWorkflow})
+	w.RegisterWorkflowWithOptions(workflows.AnnualReports, workflow.RegisterOptions{Name: workflows.AnnualReportsWorkflow})
 	return w
 }
