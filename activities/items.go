@@ -160,13 +160,24 @@ func (a *Activities) ApplyItemTransition(ctx context.Context, t ItemTransition) 
 
 // openTask creates the step's task unless this transition already did, and
 // reports it with its dates.
-// annualReportFollows keeps a finalised annual report in step with the
-// item it went out as: published freezes it for good; withdrawn makes it a
-// draft again, to be finalised anew.
+// annualReportFollows keeps what hangs on an item's publication in step
+// with it: a finalised annual report (published freezes it for good;
+// withdrawn makes it a draft again, to be finalised anew) and the document
+// a repeal decision repeals.
 func annualReportFollows(tx *gorm.DB, t ItemTransition) error {
 	q := tx.Model(&models.AnnualReport{}).Where("item_id = ?", t.ItemID)
 	switch t.Status {
 	case models.ItemPublished:
+		// A published repeal decision repeals its document today.
+		var it models.Item
+		if err := tx.Select("repeals").First(&it, t.ItemID).Error; err != nil {
+			return err
+		}
+		if it.Repeals != nil {
+			if err := tx.Model(&models.Item{}).Where("id = ? AND repealed_on = ''", *it.Repeals).Update("repealed_on", t.Today).Error; err != nil {
+				return err
+			}
+		}
 		return q.Update("status", models.ReportPublished).Error
 	case models.ItemWithdrawn:
 		return q.Updates(map[string]any{"status": models.ReportDraft, "frozen": "", "item_id": nil}).Error

@@ -26,6 +26,7 @@ func (s *Server) itemRoutes(g *gin.RouterGroup) {
 	g.PUT("/items/:id", s.requireRole(models.RoleEditor, models.RoleClerk), s.editItem)
 	g.POST("/items/:id/submit", s.requireRole(models.RoleEditor, models.RoleClerk), s.submitItem)
 	g.POST("/items/:id/withdraw", s.withdrawItem)
+	g.POST("/items/:id/repeal", s.requireRole(models.RoleEditor), s.repealItem)
 	g.GET("/items/:id/diff", s.diffItem)
 	g.GET("/tasks", s.listTasks)
 	g.POST("/tasks/:id/approve", s.decideTask(workflows.UpdateApprove))
@@ -42,6 +43,10 @@ type itemContent struct {
 	Body     string `json:"body"`
 	Column   string `json:"column"`
 	FormedOn string `json:"formed_on"`
+	// For 规章 and 行政规范性文件 (the annual report's table 1): the type and
+	// the date the document was issued.
+	DocType  string `json:"doc_type"`
+	IssuedOn string `json:"issued_on"`
 }
 
 // validate trims and checks the content, answering 400 with the field.
@@ -68,6 +73,18 @@ func (ic *itemContent) validate(c *gin.Context) bool {
 		abortField(c, "formed_on", "生成日期不能晚于今天")
 		return false
 	}
+	switch ic.DocType {
+	case "":
+		ic.IssuedOn = ""
+	case models.DocRegulation, models.DocNormativeDocument:
+		if d, err := calendar.ParseDate(ic.IssuedOn); err != nil || d.After(calendar.Today(time.Now())) {
+			abortField(c, "issued_on", "规章、行政规范性文件须填写印发日期（YYYY-MM-DD，不晚于今天）")
+			return false
+		}
+	default:
+		abortField(c, "doc_type", "doc_type 应为空、regulation（规章）或 normative_document（行政规范性文件）")
+		return false
+	}
 	return true
 }
 
@@ -84,6 +101,7 @@ func (s *Server) createItem(c *gin.Context) {
 	item := models.Item{
 		AgencyID: p.Agency.ID, Title: in.Title, Summary: in.Summary, Body: in.Body, Column: in.Column,
 		FormedOn: in.FormedOn, Status: models.ItemDraft, Version: 1, Revision: 1, AuthorID: p.User.ID,
+		DocType: in.DocType, IssuedOn: in.IssuedOn,
 	}
 	if cal, err := models.LoadCalendar(c, s.DB); err == nil {
 		if d, err := calendar.ParseDate(in.FormedOn); err == nil {
@@ -210,7 +228,8 @@ func (s *Server) saveRevision(c *gin.Context, it *models.Item, version int, ic i
 		res := tx.Model(&models.Item{}).
 			Where("id = ? AND version = ? AND status IN ?", it.ID, version, []string{models.ItemDraft, models.ItemReturned}).
 			Updates(map[string]any{"title": ic.Title, "summary": ic.Summary, "body": ic.Body, "column": ic.Column,
-				"formed_on": ic.FormedOn, "version": gorm.Expr("version + 1"), "revision": gorm.Expr("revision + 1")})
+				"formed_on": ic.FormedOn, "doc_type": ic.DocType, "issued_on": ic.IssuedOn,
+				"version": gorm.Expr("version + 1"), "revision": gorm.Expr("revision + 1")})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -305,7 +324,8 @@ func (s *Server) withdrawItem(c *gin.Context) {
 // contentOf is the item's current content, for saves that change only
 // its attachments.
 func contentOf(it *models.Item) itemContent {
-	return itemContent{Title: it.Title, Summary: it.Summary, Body: it.Body, Column: it.Column, FormedOn: it.FormedOn}
+	return itemContent{Title: it.Title, Summary: it.Summary, Body: it.Body, Column: it.Column, FormedOn: it.FormedOn,
+		DocType: it.DocType, IssuedOn: it.IssuedOn}
 }
 
 func actorOf(p *auth.Principal) workflows.Actor {
@@ -455,4 +475,57 @@ func (s *Server) diffItem(c *gin.Context) {
 			"formed_on": r.FormedOn, "attachments": strings.Join(names, "\n")}
 	}
 	c.JSON(http.StatusOK, gin.H{"from": from, "to": to, "fields": content.DiffFields(fields(a), fields(b))})
+}
+
+// repealItem drafts the decision to repeal a published 规章 or 行政规范性文件:
+// a new item that goes through the chain like any other; when it is
+// published, the document counts as repealed that day.
+func (s *Server) repealItem(c *gin.Context) {
+	orig, ok := s.loadItem(c)
+	if !ok {
+		return
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if !bindJSON(c, &in) || !required(c, "reason", in.Reason) {
+		return
+	}
+	if orig.Status != models.ItemPublished || orig.DocType == "" || orig.RepealedOn != "" {
+		abort(c, http.StatusConflict, CodeInvalidState, "只有已发布、未废止的规章或行政规范性文件可以废止")
+		return
+	}
+	p := principal(c)
+	today := calendar.Today(time.Now()).String()
+	item := models.Item{AgencyID: orig.AgencyID, Title: "关于废止《" + orig.Title + "》的决定", Summary: "废止 " + orig.IndexNo,
+		Body: strings.TrimSpace(in.Reason), Column: orig.Column, FormedOn: today, Status: models.ItemDraft, Version: 1, Revision: 1,
+		AuthorID: p.User.ID, Kind: models.KindPublication, Repeals: &orig.ID}
+	err := s.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+		var agency models.Agency
+		if err := tx.First(&agency, orig.AgencyID).Error; err != nil {
+			return err
+		}
+		var err error
+		if item.IndexNo, err = models.NextIndexNo(tx, &agency, calendar.Today(time.Now()).Year); err != nil {
+			return err
+		}
+		if err := tx.Create(&item).Error; err != nil {
+			return err
+		}
+		ic := contentOf(&item)
+		if err := tx.Create(&models.ItemRevision{ItemID: item.ID, Revision: 1, Title: item.Title, Summary: item.Summary, Body: item.Body,
+			Column: item.Column, FormedOn: item.FormedOn, EditorID: p.User.ID, ContentHash: ic.hash()}).Error; err != nil {
+			return err
+		}
+		return models.Audit(c, tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &item.AgencyID, Action: "repeal_drafted",
+			ObjectType: "item", ObjectID: strconv.FormatUint(uint64(orig.ID), 10), RequestID: requestID(c)}, nil, gin.H{"decision_item_id": item.ID})
+	})
+	if err != nil {
+		s.abortInternal(c, err)
+		return
+	}
+	if err := s.startItemWorkflow(c, s.itemInput(&item, s.agencyRegion(c, item.AgencyID))); err != nil {
+		s.log.WarnContext(c, "start item workflow", "item_id", item.ID, "request_id", requestID(c), "err", err)
+	}
+	s.writeItem(c, http.StatusCreated, &item)
 }

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"gongkai/calendar"
 	"gongkai/content"
 	"gongkai/dbtest"
 	"gongkai/models"
@@ -138,3 +140,48 @@ func TestAgencyReportDeadlineSetting(t *testing.T) {
 		t.Fatalf("agency = %+v", a)
 	}
 }
+
+func TestRepealGoesThroughTheChainAndCounts(t *testing.T) {
+	ts := newChainServer(t, dbtest.SQLite(t))
+	editor, reviewer, leader := ts.login("editor"), ts.login("reviewer"), ts.login("leader")
+	today := calendarToday()
+	publish := func(id uint) {
+		t.Helper()
+		ts.expect("POST", fmt.Sprintf("/api/v1/items/%d/submit", id), editor, nil, 200)
+		ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", ts.taskFor(reviewer, id).ID), reviewer, nil, 200)
+		ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", ts.taskFor(leader, id).ID), leader, nil, 200)
+	}
+	if e := wantError(t, ts.do("POST", "/api/v1/items", editor, map[string]any{"title": "管理办法", "column": "政策文件",
+		"formed_on": today, "doc_type": "normative_document"}, nil), 400, CodeValidation); e.Field != "issued_on" {
+		t.Fatalf("missing issued_on: field %q", e.Field)
+	}
+	var doc itemResp
+	ts.do("POST", "/api/v1/items", editor, map[string]any{"title": "城关镇村务公开管理办法", "column": "政策文件",
+		"formed_on": today, "doc_type": "normative_document", "issued_on": today}, &doc)
+	wantError(t, ts.do("POST", fmt.Sprintf("/api/v1/items/%d/repeal", doc.ID), editor, map[string]string{"reason": "x"}, nil), 409, CodeInvalidState)
+	publish(doc.ID)
+
+	var dec itemResp
+	if w := ts.do("POST", fmt.Sprintf("/api/v1/items/%d/repeal", doc.ID), editor, map[string]string{"reason": "已被新办法取代"}, &dec); w.Code != 201 {
+		t.Fatalf("repeal: %d %s", w.Code, w.Body)
+	}
+	var got struct {
+		RepealedOn string `json:"repealed_on"`
+	}
+	ts.do("GET", fmt.Sprintf("/api/v1/items/%d", doc.ID), editor, nil, &got)
+	if got.RepealedOn != "" {
+		t.Fatal("repealed before the decision was published")
+	}
+	publish(dec.ID)
+	ts.do("GET", fmt.Sprintf("/api/v1/items/%d", doc.ID), editor, nil, &got)
+	if got.RepealedOn != today {
+		t.Fatalf("repealed_on %q, want %s", got.RepealedOn, today)
+	}
+	var r reportResp
+	ts.do("GET", "/api/v1/reports/annual/"+today[:4], editor, nil, &r)
+	if r.Report.Proactive.NormativeDocuments != (report.DocCounts{Issued: 1, Repealed: 1, InForce: 0}) {
+		t.Fatalf("table 1 normative documents = %+v", r.Report.Proactive.NormativeDocuments)
+	}
+}
+
+func calendarToday() string { return calendar.Today(time.Now()).String() }

@@ -56,9 +56,11 @@ type Item struct {
 	ApplicationID *uint  `gorm:"index" json:"application_id,omitempty"`
 	// DocType marks 规章 and 行政规范性文件 for the annual report's table 1,
 	// with the dates they were issued and repealed.
-	DocType     string     `gorm:"size:32;not null;default:''" json:"doc_type,omitempty"`
-	IssuedOn    string     `gorm:"size:10;not null;default:''" json:"issued_on,omitempty"`
-	RepealedOn  string     `gorm:"size:10;not null;default:''" json:"repealed_on,omitempty"`
+	DocType    string `gorm:"size:32;not null;default:''" json:"doc_type,omitempty"`
+	IssuedOn   string `gorm:"size:10;not null;default:''" json:"issued_on,omitempty"`
+	RepealedOn string `gorm:"size:10;not null;default:''" json:"repealed_on,omitempty"`
+	// Repeals is the document this item's publication repeals.
+	Repeals     *uint      `json:"repeals,omitempty"`
 	PublishedAt *time.Time `gorm:"index" json:"published_at,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`

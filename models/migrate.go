@@ -66,6 +66,9 @@ var migrations = []migration{
 	{7, "agencies: annual report deadline", func(tx *gorm.DB) error {
 		return addColumns(tx, &Agency{}, "ReportDeadline")
 	}},
+	{8, "items: repeal decisions", func(tx *gorm.DB) error {
+		return addColumns(tx, &Item{}, "Repeals")
+	}},
 }
 
 // createTables creates each table that does not exist yet.
