@@ -90,7 +90,7 @@ h2 { font-family: "SimHei", "黑体", "Noto Sans CJK SC", sans-serif; font-size:
 p { text-indent: 2em; margin: 0; text-align: justify; }
 p.sub { font-family: "KaiTi", "楷体", "STKaiti", serif; page-break-after: avoid; break-after: avoid; }
 p.todo { background: #fff3bf; }
-table { border-collapse: collapse; width: 100%; margin: 0.4em 0 0.8em; font-size: 10.5pt; line-height: 1.3; page-break-inside: auto; }
+table { border-collapse: collapse; table-layout: fixed; width: 100%; margin: 0.4em 0 0.8em; font-size: 10.5pt; line-height: 1.3; page-break-inside: auto; }
 tr { page-break-inside: avoid; break-inside: avoid; }
 thead { display: table-header-group; }
 th, td { border: 1px solid #000; padding: 2px 4px; text-align: center; vertical-align: middle; font-weight: normal; }
@@ -99,7 +99,7 @@ th.sec { font-weight: bold; text-align: left; }
 table.t2 { font-size: 9pt; }
 table.t2 th.note { font-size: 8.5pt; text-align: left; }
 table.t2 th.l1, table.t2 th.l2, table.t2 th.l3 { text-align: left; }
-table.t2 td.num { width: 7%; }
+section#part-3, section#part-4 { break-inside: avoid; page-break-inside: avoid; }
 table.t3 { font-size: 9pt; }
 .bad { background: #ffd6d6; outline: 2px solid #c00; outline-offset: -2px; }
 section.checks { border: 2px solid #c00; padding: 0.3em 0.6em; margin-top: 1em; font-size: 11pt; }
@@ -156,6 +156,7 @@ section.checks li { margin: 0.2em 0; }
 {{- define "row"}}<tr{{if .Key}} data-row="{{.Key}}"{{end}}{{if .Level}} data-level="{{.Level}}"{{end}}>{{range .Cells}}{{if .Head}}<th{{template "attrs" .}}>{{.Text}}</th>{{else}}<td{{template "attrs" .}}>{{.Text}}</td>{{end}}{{end}}</tr>
 {{end}}
 {{- define "table"}}<table id="{{.ID}}" class="{{.Class}}">
+<colgroup>{{range .Percent}}<col style="width: {{.}}">{{end}}</colgroup>
 {{- $head := false}}{{range .Rows}}{{if .Head}}{{$head = true}}{{end}}{{end}}
 {{- if $head}}
 <thead>

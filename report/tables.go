@@ -35,7 +35,10 @@ type ttable struct {
 	ID    string
 	Class string
 	Cols  int
-	Rows  []trow
+	// Widths are the columns' relative widths (HTML percentages, XLSX
+	// column widths in characters).
+	Widths []float64
+	Rows   []trow
 }
 
 // marks maps each cell to the failed rules that concern it.
@@ -125,7 +128,7 @@ func (r Report) table1(m marks) ttable {
 	if rules := m[Cell{1, "fees_wan_yuan", ""}]; len(rules) > 0 {
 		fee.Class, fee.Title = "num bad", "未通过："+strings.Join(rules, "、")
 	}
-	return ttable{ID: "table-1", Class: "t1", Cols: 4, Rows: []trow{
+	return ttable{ID: "table-1", Class: "t1", Cols: 4, Widths: []float64{22, 16, 16, 16}, Rows: []trow{
 		sec("第二十条第（一）项"),
 		{Cells: []tcell{head("信息内容", 1, 1), head("本年制发件数", 1, 1), head("本年废止件数", 1, 1), head("现行有效件数", 1, 1)}},
 		docRow("regulations", "规章", p.Regulations),
@@ -144,7 +147,7 @@ func (r Report) table1(m marks) ttable {
 }
 
 func (r Report) table2(m marks) ttable {
-	t := ttable{ID: "table-2", Class: "t2", Cols: 10, Rows: []trow{
+	t := ttable{ID: "table-2", Class: "t2", Cols: 10, Widths: []float64{9, 11, 31, 7, 7, 7, 7, 7, 7, 7}, Rows: []trow{
 		{Head: true, Cells: []tcell{{Text: TableNote, Head: true, Rowspan: 3, Colspan: 3, Class: "note"}, head("申请人情况", 1, 7)}},
 		{Head: true, Cells: []tcell{head(ColumnNames[0], 2, 1), head("法人或其他组织", 1, 5), head(ColumnNames[6], 2, 1)}},
 		{Head: true, Cells: []tcell{head(ColumnNames[1], 1, 1), head(ColumnNames[2], 1, 1), head(ColumnNames[3], 1, 1), head(ColumnNames[4], 1, 1), head(ColumnNames[5], 1, 1)}},
@@ -194,7 +197,7 @@ func (r Report) table3(m marks) ttable {
 		}
 		return out
 	}
-	t := ttable{ID: "table-3", Class: "t3", Cols: 15, Rows: []trow{
+	t := ttable{ID: "table-3", Class: "t3", Cols: 15, Widths: repeat(9, 15), Rows: []trow{
 		{Head: true, Cells: []tcell{head("行政复议", 1, 5), head("行政诉讼", 1, 10)}},
 		{Head: true, Cells: []tcell{head("结果维持", 2, 1), head("结果纠正", 2, 1), head("其他结果", 2, 1), head("尚未审结", 2, 1), head("总计", 2, 1),
 			head("未经复议直接起诉", 1, 5), head("复议后起诉", 1, 5)}},
@@ -208,6 +211,27 @@ func (r Report) table3(m marks) ttable {
 	}
 	t.Rows = append(t.Rows, data)
 	return t
+}
+
+// Percent gives the columns' widths as CSS percentages.
+func (t ttable) Percent() []string {
+	total := 0.0
+	for _, w := range t.Widths {
+		total += w
+	}
+	out := make([]string, len(t.Widths))
+	for i, w := range t.Widths {
+		out[i] = strconv.FormatFloat(100*w/total, 'f', 2, 64) + "%"
+	}
+	return out
+}
+
+func repeat(v float64, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
 }
 
 // placed is a cell at its grid position (0-based), after spans.

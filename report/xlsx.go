@@ -21,7 +21,7 @@ const (
 const xlsxTableTop = 2
 
 type xlsxStyles struct {
-	title, head, label, num, fee, bad, badFee, text, wrap int
+	title, head, label, num, fee, bad, badFee, wrap int
 }
 
 func newXLSXStyles(f *excelize.File) (xlsxStyles, error) {
@@ -45,8 +45,7 @@ func newXLSXStyles(f *excelize.File) (xlsxStyles, error) {
 		{&s.fee, excelize.Style{Border: border, Alignment: center, NumFmt: 2}},
 		{&s.bad, excelize.Style{Border: border, Alignment: center, NumFmt: 1, Fill: red, Font: &excelize.Font{Color: "C00000", Bold: true}}},
 		{&s.badFee, excelize.Style{Border: border, Alignment: center, NumFmt: 2, Fill: red, Font: &excelize.Font{Color: "C00000", Bold: true}}},
-		{&s.text, excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}}},
-		{&s.wrap, excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}}},
+		{&s.wrap, excelize.Style{Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top", WrapText: true}}},
 	} {
 		if *d.dst, err = f.NewStyle(&d.style); err != nil {
 			return s, err
@@ -77,15 +76,14 @@ func (r Report) WriteXLSX(w io.Writer) error {
 	tables := []struct {
 		sheet, heading string
 		t              ttable
-		widths         []float64
 		landscape      bool
 	}{
-		{SheetTable1, "二、主动公开政府信息情况", r.table1(m), []float64{22, 16, 16, 16}, false},
-		{SheetTable2, "三、收到和处理政府信息公开申请情况", r.table2(m), []float64{10, 14, 36, 8, 8, 8, 9, 9, 8, 8}, false},
-		{SheetTable3, "四、政府信息公开行政复议、行政诉讼情况", r.table3(m), repeat(9, 15), true},
+		{SheetTable1, "二、主动公开政府信息情况", r.table1(m), false},
+		{SheetTable2, "三、收到和处理政府信息公开申请情况", r.table2(m), false},
+		{SheetTable3, "四、政府信息公开行政复议、行政诉讼情况", r.table3(m), true},
 	}
 	for _, tb := range tables {
-		if err := writeTable(f, st, tb.sheet, tb.heading, tb.t, tb.widths, tb.landscape); err != nil {
+		if err := writeTable(f, st, tb.sheet, tb.heading, tb.t, tb.landscape); err != nil {
 			return fmt.Errorf("%s: %w", tb.sheet, err)
 		}
 	}
@@ -96,20 +94,13 @@ func (r Report) WriteXLSX(w io.Writer) error {
 	return f.Write(w)
 }
 
-func repeat(v float64, n int) []float64 {
-	out := make([]float64, n)
-	for i := range out {
-		out[i] = v
-	}
-	return out
-}
-
 func cellName(col, row int) string {
 	name, _ := excelize.CoordinatesToCellName(col, row)
 	return name
 }
 
-func writeTable(f *excelize.File, st xlsxStyles, sheet, heading string, t ttable, widths []float64, landscape bool) error {
+func writeTable(f *excelize.File, st xlsxStyles, sheet, heading string, t ttable, landscape bool) error {
+	widths := t.Widths
 	if err := f.SetCellStr(sheet, "A1", heading); err != nil {
 		return err
 	}
@@ -217,6 +208,7 @@ func (r Report) writeNotes(f *excelize.File, st xlsxStyles) error {
 		{"勾稽关系检查"},
 		{"规则", "结果", "说明"},
 	}
+	const particulars, checksHead = 3, 12 // first particulars row, checks header row
 	for _, c := range r.Checks {
 		res := "通过"
 		if !c.OK {
@@ -224,35 +216,49 @@ func (r Report) writeNotes(f *excelize.File, st xlsxStyles) error {
 		}
 		rows = append(rows, []any{c.Rule, res, c.Detail})
 	}
+	widths := []float64{14, 10, 70}
+	for i, wd := range widths {
+		c, _ := excelize.ColumnNumberToName(i + 1)
+		if err := f.SetColWidth(sh, c, c, wd); err != nil {
+			return err
+		}
+	}
 	for i, row := range rows {
+		line := i + 1
 		for j, v := range row {
-			if err := f.SetCellValue(sh, cellName(j+1, i+1), v); err != nil {
+			if err := f.SetCellValue(sh, cellName(j+1, line), v); err != nil {
+				return err
+			}
+		}
+		if line >= particulars && len(row) > 0 {
+			if err := f.SetCellStyle(sh, cellName(1, line), cellName(3, line), st.wrap); err != nil {
+				return err
+			}
+		}
+		// The particulars' value spans B:C; a long text gets more lines.
+		width, text := widths[2], ""
+		if line >= particulars && line < particulars+7 {
+			if err := f.MergeCell(sh, cellName(2, line), cellName(3, line)); err != nil {
+				return err
+			}
+			width, text = widths[1]+widths[2], fmt.Sprint(row[1])
+		} else if line > checksHead {
+			text = fmt.Sprint(row[2])
+		}
+		if lines := int(float64(utf8.RuneCountInString(text))*2.2/width) + 1; lines > 1 {
+			if err := f.SetRowHeight(sh, line, 15*float64(lines)); err != nil {
 				return err
 			}
 		}
 	}
-	if err := f.SetColWidth(sh, "A", "A", 14); err != nil {
-		return err
-	}
-	if err := f.SetColWidth(sh, "B", "B", 12); err != nil {
-		return err
-	}
-	if err := f.SetColWidth(sh, "C", "C", 90); err != nil {
-		return err
-	}
-	for _, c := range []string{"A1", "A11"} {
+	for _, c := range []string{"A1", cellName(1, checksHead-1)} {
 		if err := f.SetCellStyle(sh, c, c, st.title); err != nil {
 			return err
 		}
 	}
-	if err := f.SetCellStyle(sh, "A3", cellName(3, len(rows)), st.wrap); err != nil {
+	size, one, zero, fit := 9, 1, 0, true
+	if err := f.SetSheetProps(sh, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
 		return err
 	}
-	for i := 3; i <= 9; i++ { // the particulars: the value spans B:C
-		if err := f.MergeCell(sh, cellName(2, i), cellName(3, i)); err != nil {
-			return err
-		}
-	}
-	size := 9
-	return f.SetPageLayout(sh, &excelize.PageLayoutOptions{Size: &size})
+	return f.SetPageLayout(sh, &excelize.PageLayoutOptions{Size: &size, FitToWidth: &one, FitToHeight: &zero})
 }
