@@ -24,8 +24,12 @@ import (
 	"gongkai/workflows"
 )
 
-// CodeChecksFailed: the report's reconciliation checks fail; it cannot be finalised.
-const CodeChecksFailed = "report_checks_failed"
+// Finalising refusals: the reconciliation checks fail, or the narrative
+// still holds parts the office must write.
+const (
+	CodeChecksFailed     = "report_checks_failed"
+	CodeReportIncomplete = "report_incomplete"
+)
 
 func (s *Server) reportRoutes(g *gin.RouterGroup) {
 	g.GET("/reports/annual/:year", s.getAnnualReport)
@@ -243,6 +247,10 @@ func (s *Server) finaliseReport(c *gin.Context) {
 	}
 	if len(failed) > 0 {
 		abort(c, http.StatusConflict, CodeChecksFailed, "年度报告未通过勾稽检查，不能定稿："+strings.Join(failed, "；"))
+		return
+	}
+	if parts := r.Incomplete(); len(parts) > 0 {
+		abort(c, http.StatusConflict, CodeReportIncomplete, "年度报告第 "+strings.Join(parts, "、")+" 部分仍有“"+report.Placeholder+"”，请补全后再定稿")
 		return
 	}
 	frozen, _ := json.Marshal(r)

@@ -77,6 +77,11 @@ func TestAnnualReportFiguresNarrativeFinaliseAndFreeze(t *testing.T) {
 	// Finalise: the report goes out as an item through the chain; once
 	// published it is frozen.
 	ts.expect("POST", base+"/finalise", clerk, nil, 403)
+	wantError(t, ts.do("POST", base+"/finalise", editor, nil, nil), 409, CodeReportIncomplete)
+	ts.expect("PUT", base+"/narrative", editor, map[string]any{"parts": map[string]string{
+		"1": "2023年，我镇在隆德县人民政府网站政务公开专栏主动公开信息共计11条。",
+		"6": "（一）政务公开工作要点落实情况。（二）本年度未收取信息处理费。",
+	}}, 200)
 	var fin struct {
 		ItemID uint `json:"item_id"`
 	}
