@@ -184,11 +184,7 @@ func ApplicationCase(ctx workflow.Context, in ApplicationInput) (AppResult, erro
 		seq := w.seq
 		cond := func() bool { return w.seq != seq || s.Status == models.AppArchived }
 		next, ok := w.nextWake(ctx)
-		if ok {
-			if _, err := workflow.AwaitWithTimeout(ctx, next.Sub(workflow.Now(ctx)), cond); err != nil {
-				return AppResult{}, err
-			}
-		} else if err := workflow.Await(ctx, cond); err != nil {
+		if err := waitUntil(ctx, next, ok, cond); err != nil {
 			return AppResult{}, err
 		}
 	}

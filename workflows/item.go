@@ -215,16 +215,8 @@ func ItemReview(ctx workflow.Context, in ItemInput) (ItemResult, error) {
 			return ItemResult{}, err
 		}
 		seq := w.seq
-		wait := time.Duration(0)
-		if next, ok := w.nextReminder(); ok {
-			wait = next.Sub(workflow.Now(ctx))
-		}
-		cond := func() bool { return w.seq != seq || w.finished() }
-		if wait > 0 {
-			if _, err := workflow.AwaitWithTimeout(ctx, wait, cond); err != nil {
-				return ItemResult{}, err
-			}
-		} else if err := workflow.Await(ctx, cond); err != nil {
+		next, ok := w.nextReminder()
+		if err := waitUntil(ctx, next, ok, func() bool { return w.seq != seq || w.finished() }); err != nil {
 			return ItemResult{}, err
 		}
 	}

@@ -155,3 +155,15 @@ func (w *itemWorkflow) sendDueReminders(ctx workflow.Context) error {
 
 // nextReminder is the time of the item's earliest reminder still to come.
 func (w *itemWorkflow) nextReminder() (time.Time, bool) { return nextAt(w.reminders(), w.s.Sent) }
+
+// waitUntil blocks until cond holds or, when there is a next wake-up time,
+// until then: the reminder loops of both workflows sleep this way.
+func waitUntil(ctx workflow.Context, next time.Time, hasNext bool, cond func() bool) error {
+	if hasNext {
+		if wait := next.Sub(workflow.Now(ctx)); wait > 0 {
+			_, err := workflow.AwaitWithTimeout(ctx, wait, cond)
+			return err
+		}
+	}
+	return workflow.Await(ctx, cond)
+}
