@@ -55,11 +55,8 @@ var migrations = []migration{
 		if err := addColumns(tx, &Item{}, "DocType", "IssuedOn", "RepealedOn"); err != nil {
 			return err
 		}
-		m := tx.Migrator()
-		if !m.HasIndex(&Application{}, "idx_app_report") {
-			if err := tx.Exec("CREATE INDEX idx_app_report ON applications (agency_id, received_on, concluded_on, applicant_kind)").Error; err != nil {
-				return err
-			}
+		if err := createIndex(tx, &Application{}, "idx_app_report", "applications (agency_id, received_on, concluded_on, applicant_kind)"); err != nil {
+			return err
 		}
 		return createTables(tx, &Appeal{}, &AnnualFigures{}, &AnnualReport{})
 	}},
@@ -68,6 +65,9 @@ var migrations = []migration{
 	}},
 	{8, "items: repeal decisions", func(tx *gorm.DB) error {
 		return addColumns(tx, &Item{}, "Repeals")
+	}},
+	{9, "applications: covering index for the report's concluded-in-year count", func(tx *gorm.DB) error {
+		return createIndex(tx, &Application{}, "idx_app_concluded", "applications (agency_id, concluded_on, applicant_kind, outcome)")
 	}},
 }
 
@@ -97,6 +97,14 @@ func addColumns(tx *gorm.DB, model any, fields ...string) error {
 		}
 	}
 	return nil
+}
+
+// createIndex creates the named index on "table (columns)" unless it exists.
+func createIndex(tx *gorm.DB, model any, name, on string) error {
+	if tx.Migrator().HasIndex(model, name) {
+		return nil
+	}
+	return tx.Exec("CREATE INDEX " + name + " ON " + on).Error
 }
 
 // LatestVersion is the schema version this build expects.
