@@ -43,11 +43,11 @@ func (s *Server) putAgencySettings(c *gin.Context) {
 	}
 	p := principal(c)
 	before := *p.Agency
-	if err := s.DB.WithContext(c).Model(p.Agency).Update("report_deadline", in.ReportDeadline).Error; err != nil {
+	if err := s.DB.WithContext(c.Request.Context()).Model(p.Agency).Update("report_deadline", in.ReportDeadline).Error; err != nil {
 		s.abortInternal(c, err)
 		return
 	}
-	if err := models.Audit(c, s.DB, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: "agency_settings",
+	if err := models.Audit(c.Request.Context(), s.DB, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: "agency_settings",
 		ObjectType: "agency", ObjectID: p.Agency.Code, RequestID: requestID(c)}, before, p.Agency); err != nil {
 		s.abortInternal(c, err)
 		return
@@ -60,14 +60,14 @@ func (s *Server) putAgencySettings(c *gin.Context) {
 func (s *Server) listChains(c *gin.Context) {
 	p := principal(c)
 	var cfgs []models.ChainConfig
-	if err := s.DB.WithContext(c).Where("agency_id = ?", p.Agency.ID).Order("`column`").Find(&cfgs).Error; err != nil {
+	if err := s.DB.WithContext(c.Request.Context()).Where("agency_id = ?", p.Agency.ID).Order("`column`").Find(&cfgs).Error; err != nil {
 		s.abortInternal(c, err)
 		return
 	}
 	out := []gin.H{}
 	hasDefault := false
 	for _, cfg := range cfgs {
-		steps, err := models.ChainFor(c, s.DB, p.Agency.ID, cfg.Column)
+		steps, err := models.ChainFor(c.Request.Context(), s.DB, p.Agency.ID, cfg.Column)
 		if err != nil {
 			s.abortInternal(c, err)
 			return
@@ -99,16 +99,16 @@ func (s *Server) putChain(c *gin.Context) {
 		return
 	}
 	p := principal(c)
-	before, err := models.ChainFor(c, s.DB, p.Agency.ID, body.Column)
+	before, err := models.ChainFor(c.Request.Context(), s.DB, p.Agency.ID, body.Column)
 	if err != nil {
 		s.abortInternal(c, err)
 		return
 	}
-	if err := models.SetChain(c, s.DB, p.Agency.ID, body.Column, body.Steps); err != nil {
+	if err := models.SetChain(c.Request.Context(), s.DB, p.Agency.ID, body.Column, body.Steps); err != nil {
 		s.abortInternal(c, err)
 		return
 	}
-	if err := models.Audit(c, s.DB, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: "chain_changed",
+	if err := models.Audit(c.Request.Context(), s.DB, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: "chain_changed",
 		ObjectType: "agency", ObjectID: p.Agency.Code, RequestID: requestID(c)}, gin.H{"column": body.Column, "steps": before}, body); err != nil {
 		s.abortInternal(c, err)
 		return

@@ -106,7 +106,7 @@ func (s *Server) registerApplication(c *gin.Context) {
 		DeliveryForm: strings.TrimSpace(in.DeliveryForm), Channel: in.Channel, SubmittedOn: in.SubmittedOn, SignedOn: in.SignedOn,
 		ConfirmedOn: in.ConfirmedOn, ReceivedOn: received, Status: models.AppRegistered, CreatedBy: p.User.ID,
 	}
-	err = s.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+	err = s.DB.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
 		var err error
 		if app.Number, err = models.NextApplicationNumber(tx, p.Agency, d.Year); err != nil {
 			return err
@@ -115,7 +115,7 @@ func (s *Server) registerApplication(c *gin.Context) {
 			return err
 		}
 		// The audit trail keeps the registration without the personal data.
-		return models.Audit(c, tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: "register",
+		return models.Audit(c.Request.Context(), tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: "register",
 			ObjectType: "application", ObjectID: strconv.FormatUint(uint64(app.ID), 10), RequestID: requestID(c)},
 			nil, gin.H{"number": app.Number, "channel": app.Channel, "received_on": app.ReceivedOn, "applicant_kind": app.ApplicantKind})
 	})
@@ -123,9 +123,9 @@ func (s *Server) registerApplication(c *gin.Context) {
 		s.abortInternal(c, err)
 		return
 	}
-	if _, err := s.Temporal.ExecuteWorkflow(c, *s.appStartOptions(&app), workflows.ApplicationWorkflow, s.appInput(c, &app)); err != nil {
+	if _, err := s.Temporal.ExecuteWorkflow(c.Request.Context(), *s.appStartOptions(&app), workflows.ApplicationWorkflow, s.appInput(c, &app)); err != nil {
 		// Stored: the first action starts the workflow instead (update-with-start).
-		s.log.WarnContext(c, "start application workflow", "application_id", app.ID, "request_id", requestID(c), "err", err)
+		s.log.WarnContext(c.Request.Context(), "start application workflow", "application_id", app.ID, "request_id", requestID(c), "err", err)
 	}
 	v, ok := s.applicationView(c, &app, true)
 	if !ok {
@@ -222,7 +222,7 @@ func (s *Server) loadApplication(c *gin.Context) (*models.Application, bool) {
 	id, err := strconv.ParseUint(c.Param("id"), 10, 32)
 	if err == nil {
 		var app *models.Application
-		if app, err = models.ApplicationInAgencies(c, s.DB, uint(id), principal(c).AgencyIDs); err == nil {
+		if app, err = models.ApplicationInAgencies(c.Request.Context(), s.DB, uint(id), principal(c).AgencyIDs); err == nil {
 			return app, true
 		}
 		if !errors.Is(err, models.ErrNotFound) {
@@ -243,7 +243,7 @@ func (s *Server) getApplication(c *gin.Context) {
 	if !ok {
 		return
 	}
-	db := s.DB.WithContext(c)
+	db := s.DB.WithContext(c.Request.Context())
 	if err := db.Where("application_id = ?", app.ID).Order("id").Find(&v.Consultations).Error; err != nil {
 		s.abortInternal(c, err)
 		return
@@ -253,7 +253,7 @@ func (s *Server) getApplication(c *gin.Context) {
 		return
 	}
 	var err error
-	if v.History, err = models.AuditTrail(c, s.DB, "application", strconv.FormatUint(uint64(app.ID), 10)); err != nil {
+	if v.History, err = models.AuditTrail(c.Request.Context(), s.DB, "application", strconv.FormatUint(uint64(app.ID), 10)); err != nil {
 		s.abortInternal(c, err)
 		return
 	}
@@ -263,7 +263,7 @@ func (s *Server) getApplication(c *gin.Context) {
 // listApplications lists the agency's applications by due date, with the
 // clock of each and personal data masked.
 func (s *Server) listApplications(c *gin.Context) {
-	q := s.DB.WithContext(c).Model(&models.Application{}).Where("agency_id IN ?", principal(c).AgencyIDs)
+	q := s.DB.WithContext(c.Request.Context()).Model(&models.Application{}).Where("agency_id IN ?", principal(c).AgencyIDs)
 	if st := c.Query("status"); st != "" {
 		q = q.Where("status = ?", st)
 	}
@@ -420,7 +420,7 @@ func (s *Server) publicApplication(c *gin.Context) {
 		return
 	}
 	var app models.Application
-	err := s.DB.WithContext(c).Where("number = ?", c.Param("number")).First(&app).Error
+	err := s.DB.WithContext(c.Request.Context()).Where("number = ?", c.Param("number")).First(&app).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !equalCode(app.QueryCode, c.Query("code"))) {
 		abort(c, http.StatusNotFound, CodeNotFound, "申请编号或查询码不正确")
 		return
@@ -438,7 +438,7 @@ func (s *Server) publicApplication(c *gin.Context) {
 		s.abortInternal(c, err)
 		return
 	}
-	trail, err := models.AuditTrail(c, s.DB, "application", strconv.FormatUint(uint64(app.ID), 10))
+	trail, err := models.AuditTrail(c.Request.Context(), s.DB, "application", strconv.FormatUint(uint64(app.ID), 10))
 	if err != nil {
 		s.abortInternal(c, err)
 		return

@@ -127,7 +127,7 @@ func (s *Server) downloadAttachment(c *gin.Context) {
 // staff, only the current ones for the public.
 func (s *Server) serveAttachment(c *gin.Context, itemID uint, currentOnly bool) {
 	var a models.Attachment
-	q := s.DB.WithContext(c).Where("id = ? AND item_id = ?", c.Param("aid"), itemID)
+	q := s.DB.WithContext(c.Request.Context()).Where("id = ? AND item_id = ?", c.Param("aid"), itemID)
 	if currentOnly {
 		q = q.Where("removed_in IS NULL")
 	}

@@ -56,7 +56,7 @@ func queryRegion(c *gin.Context) (string, bool) {
 }
 
 func (s *Server) loadCalendar(c *gin.Context) (*calendar.Calendar, bool) {
-	cal, err := models.LoadCalendar(c, s.DB)
+	cal, err := models.LoadCalendar(c.Request.Context(), s.DB)
 	if err != nil {
 		s.abortInternal(c, err)
 		return nil, false
@@ -124,7 +124,7 @@ func (s *Server) calendarDays(c *gin.Context) {
 }
 
 func (s *Server) listOverrides(c *gin.Context) {
-	rows, err := models.CalendarOverrides(c, s.DB)
+	rows, err := models.CalendarOverrides(c.Request.Context(), s.DB)
 	if err != nil {
 		s.abortInternal(c, err)
 		return
@@ -179,7 +179,7 @@ func (s *Server) deleteOverride(c *gin.Context) {
 		return
 	}
 	p := principal(c)
-	changed, err := models.DeleteCalendarOverride(c, s.DB, &p.User.ID, requestID(c), uint(id))
+	changed, err := models.DeleteCalendarOverride(c.Request.Context(), s.DB, &p.User.ID, requestID(c), uint(id))
 	if errors.Is(err, models.ErrNotFound) {
 		abort(c, http.StatusNotFound, CodeNotFound, "该日历调整不存在")
 		return
@@ -203,7 +203,7 @@ func (s *Server) deleteOverrideByDate(c *gin.Context) {
 		return
 	}
 	var o models.CalendarOverride
-	err := s.DB.WithContext(c).Where("date = ? AND region = ?", d.String(), region).First(&o).Error
+	err := s.DB.WithContext(c.Request.Context()).Where("date = ? AND region = ?", d.String(), region).First(&o).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		abort(c, http.StatusNotFound, CodeNotFound, "该日期没有日历调整")
 		return
@@ -220,7 +220,7 @@ func (s *Server) deleteOverrideByDate(c *gin.Context) {
 // date ranges.
 func (s *Server) changeOverlay(c *gin.Context, status int, overrides []calendar.Override) {
 	p := principal(c)
-	changed, err := models.ImportCalendarOverlay(c, s.DB, &p.User.ID, requestID(c), overrides)
+	changed, err := models.ImportCalendarOverlay(c.Request.Context(), s.DB, &p.User.ID, requestID(c), overrides)
 	if errors.Is(err, calendar.ErrInvalid) {
 		abortOverlayError(c, err)
 		return
@@ -239,9 +239,9 @@ func (s *Server) notifyCalendarChange(c *gin.Context, changed []calendar.DateRan
 	if len(changed) == 0 || s.OnCalendarChange == nil {
 		return
 	}
-	if err := s.OnCalendarChange(c, calendar.OverlayChanged{Ranges: changed}); err != nil {
+	if err := s.OnCalendarChange(c.Request.Context(), calendar.OverlayChanged{Ranges: changed}); err != nil {
 		// The overlay is stored; clocks pick the change up when next evaluated.
-		s.log.WarnContext(c, "calendar change notification failed", "request_id", requestID(c), "err", err)
+		s.log.WarnContext(c.Request.Context(), "calendar change notification failed", "request_id", requestID(c), "err", err)
 	}
 }
 

@@ -43,7 +43,7 @@ func newAgencyView(a *models.Agency) *agencyView {
 // getAgency answers only for agencies in the caller's scope; any other code,
 // existing or not, is the same 404.
 func (s *Server) getAgency(c *gin.Context) {
-	a, err := models.AgencyByCode(c, s.DB, c.Param("code"))
+	a, err := models.AgencyByCode(c.Request.Context(), s.DB, c.Param("code"))
 	if errors.Is(err, models.ErrNotFound) || (err == nil && !slices.Contains(principal(c).AgencyIDs, a.ID)) {
 		abort(c, http.StatusNotFound, CodeNotFound, "机关不存在")
 		return
@@ -56,7 +56,7 @@ func (s *Server) getAgency(c *gin.Context) {
 }
 
 func (s *Server) listUsers(c *gin.Context) {
-	us, err := models.UsersInAgencies(c, s.DB, principal(c).AgencyIDs)
+	us, err := models.UsersInAgencies(c.Request.Context(), s.DB, principal(c).AgencyIDs)
 	if err != nil {
 		s.abortInternal(c, err)
 		return
@@ -81,7 +81,7 @@ func (s *Server) getUser(c *gin.Context) {
 		abort(c, http.StatusNotFound, CodeNotFound, "用户不存在")
 		return
 	}
-	u, err := models.UserInAgencies(c, s.DB, uint(id), p.AgencyIDs)
+	u, err := models.UserInAgencies(c.Request.Context(), s.DB, uint(id), p.AgencyIDs)
 	if errors.Is(err, models.ErrNotFound) {
 		abort(c, http.StatusNotFound, CodeNotFound, "用户不存在")
 		return

@@ -48,7 +48,7 @@ func (s *Server) idempotencyMiddleware(c *gin.Context) {
 		return
 	}
 	p := principal(c)
-	db := s.DB.WithContext(c)
+	db := s.DB.WithContext(c.Request.Context())
 	rec := models.IdempotencyRecord{UserID: p.User.ID, Key: key, Method: c.Request.Method, Path: c.Request.URL.Path, CreatedAt: time.Now().UTC()}
 	res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&rec)
 	if res.Error != nil {

@@ -103,14 +103,14 @@ func (s *Server) createItem(c *gin.Context) {
 		FormedOn: in.FormedOn, Status: models.ItemDraft, Version: 1, Revision: 1, AuthorID: p.User.ID,
 		DocType: in.DocType, IssuedOn: in.IssuedOn,
 	}
-	if cal, err := models.LoadCalendar(c, s.DB); err == nil {
+	if cal, err := models.LoadCalendar(c.Request.Context(), s.DB); err == nil {
 		if d, err := calendar.ParseDate(in.FormedOn); err == nil {
 			if r, err := cal.AddWorkdays(p.Agency.Region, d, 20); err == nil {
 				item.PublishDue = r.Due.String()
 			}
 		}
 	}
-	err := s.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+	err := s.DB.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
 		var err error
 		if item.IndexNo, err = models.NextIndexNo(tx, p.Agency, calendar.Today(time.Now()).Year); err != nil {
 			return err
@@ -122,7 +122,7 @@ func (s *Server) createItem(c *gin.Context) {
 			Column: in.Column, FormedOn: in.FormedOn, EditorID: p.User.ID, ContentHash: in.hash()}).Error; err != nil {
 			return err
 		}
-		return models.Audit(c, tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: "create",
+		return models.Audit(c.Request.Context(), tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: "create",
 			ObjectType: "item", ObjectID: strconv.FormatUint(uint64(item.ID), 10), RequestID: requestID(c)}, nil, in)
 	})
 	if err != nil {
@@ -132,7 +132,7 @@ func (s *Server) createItem(c *gin.Context) {
 	// The Art.26 clock runs from creation. Should the start fail, the item
 	// is stored and its first submission starts the workflow instead.
 	if err := s.startItemWorkflow(c, s.itemInput(&item, p.Agency.Region)); err != nil {
-		s.log.WarnContext(c, "start item workflow", "item_id", item.ID, "request_id", requestID(c), "err", err)
+		s.log.WarnContext(c.Request.Context(), "start item workflow", "item_id", item.ID, "request_id", requestID(c), "err", err)
 	}
 	s.writeItem(c, http.StatusCreated, &item)
 }
@@ -172,7 +172,7 @@ func (s *Server) loadItem(c *gin.Context) (*models.Item, bool) {
 	id, err := strconv.ParseUint(c.Param("id"), 10, 32)
 	if err == nil {
 		var it *models.Item
-		it, err = models.ItemInAgencies(c, s.DB, uint(id), principal(c).AgencyIDs)
+		it, err = models.ItemInAgencies(c.Request.Context(), s.DB, uint(id), principal(c).AgencyIDs)
 		if err == nil {
 			return it, true
 		}
@@ -224,7 +224,7 @@ func (s *Server) saveRevision(c *gin.Context, it *models.Item, version int, ic i
 		return false
 	}
 	p := principal(c)
-	err := s.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+	err := s.DB.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&models.Item{}).
 			Where("id = ? AND version = ? AND status IN ?", it.ID, version, []string{models.ItemDraft, models.ItemReturned}).
 			Updates(map[string]any{"title": ic.Title, "summary": ic.Summary, "body": ic.Body, "column": ic.Column,
@@ -244,7 +244,7 @@ func (s *Server) saveRevision(c *gin.Context, it *models.Item, version int, ic i
 				return err
 			}
 		}
-		atts, err := models.CurrentAttachments(c, tx, it.ID)
+		atts, err := models.CurrentAttachments(c.Request.Context(), tx, it.ID)
 		if err != nil {
 			return err
 		}
@@ -253,7 +253,7 @@ func (s *Server) saveRevision(c *gin.Context, it *models.Item, version int, ic i
 			ContentHash: models.ContentHash(ic.Title, ic.Summary, ic.Body, ic.Column, ic.FormedOn, models.AttachmentHashes(atts))}).Error; err != nil {
 			return err
 		}
-		return models.Audit(c, tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: action,
+		return models.Audit(c.Request.Context(), tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: action,
 			ObjectType: "item", ObjectID: strconv.FormatUint(uint64(it.ID), 10), RequestID: requestID(c)},
 			nil, gin.H{"revision": it.Revision, "content": ic})
 	})
@@ -279,11 +279,11 @@ func (s *Server) submitItem(c *gin.Context) {
 	}
 	p := principal(c)
 	var revs []models.ItemRevision
-	if err := s.DB.WithContext(c).Where("item_id = ?", it.ID).Order("revision").Find(&revs).Error; err != nil || len(revs) == 0 {
+	if err := s.DB.WithContext(c.Request.Context()).Where("item_id = ?", it.ID).Order("revision").Find(&revs).Error; err != nil || len(revs) == 0 {
 		s.abortInternal(c, fmt.Errorf("revisions of item %d: %v", it.ID, err))
 		return
 	}
-	steps, err := models.ChainFor(c, s.DB, it.AgencyID, it.Column)
+	steps, err := models.ChainFor(c.Request.Context(), s.DB, it.AgencyID, it.Column)
 	if it.Kind == models.KindExtension {
 		steps = models.ExtensionChain
 	}
@@ -347,7 +347,7 @@ func (s *Server) agencyRegion(c *gin.Context, agencyID uint) string {
 		return p.Agency.Region
 	}
 	var a models.Agency
-	s.DB.WithContext(c).Select("region").First(&a, agencyID)
+	s.DB.WithContext(c.Request.Context()).Select("region").First(&a, agencyID)
 	return a.Region
 }
 
@@ -361,17 +361,17 @@ type itemView struct {
 
 func (s *Server) writeItem(c *gin.Context, status int, it *models.Item) {
 	v := itemView{Item: it, Steps: []models.Task{}}
-	db := s.DB.WithContext(c)
+	db := s.DB.WithContext(c.Request.Context())
 	if err := db.Where("item_id = ?", it.ID).Order("round, step").Find(&v.Steps).Error; err != nil {
 		s.abortInternal(c, err)
 		return
 	}
 	var err error
-	if v.Attachments, err = models.CurrentAttachments(c, s.DB, it.ID); err != nil {
+	if v.Attachments, err = models.CurrentAttachments(c.Request.Context(), s.DB, it.ID); err != nil {
 		s.abortInternal(c, err)
 		return
 	}
-	if v.History, err = models.AuditTrail(c, s.DB, "item", strconv.FormatUint(uint64(it.ID), 10)); err != nil {
+	if v.History, err = models.AuditTrail(c.Request.Context(), s.DB, "item", strconv.FormatUint(uint64(it.ID), 10)); err != nil {
 		s.abortInternal(c, err)
 		return
 	}
@@ -387,7 +387,7 @@ func (s *Server) getItem(c *gin.Context) {
 // listItems lists the caller's agency's items, newest first.
 func (s *Server) listItems(c *gin.Context) {
 	kind := c.DefaultQuery("kind", models.KindPublication)
-	q := s.DB.WithContext(c).Model(&models.Item{}).Where("agency_id IN ? AND kind = ?", principal(c).AgencyIDs, kind)
+	q := s.DB.WithContext(c.Request.Context()).Model(&models.Item{}).Where("agency_id IN ? AND kind = ?", principal(c).AgencyIDs, kind)
 	if st := c.Query("status"); st != "" {
 		q = q.Where("status = ?", st)
 	}
@@ -445,7 +445,7 @@ func (s *Server) diffItem(c *gin.Context) {
 		return
 	}
 	var revs []models.ItemRevision
-	if err := s.DB.WithContext(c).Where("item_id = ? AND revision IN ?", it.ID, []int{from, to}).Find(&revs).Error; err != nil {
+	if err := s.DB.WithContext(c.Request.Context()).Where("item_id = ? AND revision IN ?", it.ID, []int{from, to}).Find(&revs).Error; err != nil {
 		s.abortInternal(c, err)
 		return
 	}
@@ -460,7 +460,7 @@ func (s *Server) diffItem(c *gin.Context) {
 		return
 	}
 	var atts []models.Attachment
-	if err := s.DB.WithContext(c).Where("item_id = ?", it.ID).Order("id").Find(&atts).Error; err != nil {
+	if err := s.DB.WithContext(c.Request.Context()).Where("item_id = ?", it.ID).Order("id").Find(&atts).Error; err != nil {
 		s.abortInternal(c, err)
 		return
 	}
@@ -500,7 +500,7 @@ func (s *Server) repealItem(c *gin.Context) {
 	item := models.Item{AgencyID: orig.AgencyID, Title: "关于废止《" + orig.Title + "》的决定", Summary: "废止 " + orig.IndexNo,
 		Body: strings.TrimSpace(in.Reason), Column: orig.Column, FormedOn: today, Status: models.ItemDraft, Version: 1, Revision: 1,
 		AuthorID: p.User.ID, Kind: models.KindPublication, Repeals: &orig.ID}
-	err := s.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+	err := s.DB.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
 		var agency models.Agency
 		if err := tx.First(&agency, orig.AgencyID).Error; err != nil {
 			return err
@@ -517,7 +517,7 @@ func (s *Server) repealItem(c *gin.Context) {
 			Column: item.Column, FormedOn: item.FormedOn, EditorID: p.User.ID, ContentHash: ic.hash()}).Error; err != nil {
 			return err
 		}
-		return models.Audit(c, tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &item.AgencyID, Action: "repeal_drafted",
+		return models.Audit(c.Request.Context(), tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &item.AgencyID, Action: "repeal_drafted",
 			ObjectType: "item", ObjectID: strconv.FormatUint(uint64(orig.ID), 10), RequestID: requestID(c)}, nil, gin.H{"decision_item_id": item.ID})
 	})
 	if err != nil {
@@ -525,7 +525,7 @@ func (s *Server) repealItem(c *gin.Context) {
 		return
 	}
 	if err := s.startItemWorkflow(c, s.itemInput(&item, s.agencyRegion(c, item.AgencyID))); err != nil {
-		s.log.WarnContext(c, "start item workflow", "item_id", item.ID, "request_id", requestID(c), "err", err)
+		s.log.WarnContext(c.Request.Context(), "start item workflow", "item_id", item.ID, "request_id", requestID(c), "err", err)
 	}
 	s.writeItem(c, http.StatusCreated, &item)
 }

@@ -57,7 +57,7 @@ func (s *Server) publishedItem(c *gin.Context) (*models.Item, bool) {
 		return nil, false
 	}
 	var it models.Item
-	err := s.DB.WithContext(c).Where("agency_id = ? AND index_no = ? AND status = ?", a.ID, c.Param("index_no"), models.ItemPublished).First(&it).Error
+	err := s.DB.WithContext(c.Request.Context()).Where("agency_id = ? AND index_no = ? AND status = ?", a.ID, c.Param("index_no"), models.ItemPublished).First(&it).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		abort(c, http.StatusNotFound, CodeNotFound, "信息不存在或未公开")
 		return nil, false
@@ -76,7 +76,7 @@ func (s *Server) publicAttachment(c *gin.Context) {
 }
 
 func (s *Server) publicAgency(c *gin.Context) (*models.Agency, bool) {
-	a, err := models.AgencyByCode(c, s.DB, c.Param("agency"))
+	a, err := models.AgencyByCode(c.Request.Context(), s.DB, c.Param("agency"))
 	if errors.Is(err, models.ErrNotFound) {
 		abort(c, http.StatusNotFound, CodeNotFound, "机关不存在")
 		return nil, false
@@ -95,7 +95,7 @@ func (s *Server) publicItems(c *gin.Context) {
 	if !ok {
 		return
 	}
-	q := s.DB.WithContext(c).Model(&models.Item{}).Where("agency_id = ? AND status = ?", a.ID, models.ItemPublished)
+	q := s.DB.WithContext(c.Request.Context()).Model(&models.Item{}).Where("agency_id = ? AND status = ?", a.ID, models.ItemPublished)
 	if col := c.Query("column"); col != "" {
 		q = q.Where("`column` = ?", col)
 	}
@@ -122,7 +122,7 @@ func (s *Server) publicItem(c *gin.Context) {
 	if !ok {
 		return
 	}
-	atts, err := models.CurrentAttachments(c, s.DB, it.ID)
+	atts, err := models.CurrentAttachments(c.Request.Context(), s.DB, it.ID)
 	if err != nil {
 		s.abortInternal(c, err)
 		return

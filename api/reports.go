@@ -51,7 +51,7 @@ func (s *Server) reportTarget(c *gin.Context) (*models.Agency, int, bool) {
 	p := principal(c)
 	agency := p.Agency
 	if code := c.Query("agency"); code != "" && code != agency.Code {
-		a, err := models.AgencyByCode(c, s.DB, code)
+		a, err := models.AgencyByCode(c.Request.Context(), s.DB, code)
 		if errors.Is(err, models.ErrNotFound) || (err == nil && !slices.Contains(p.AgencyIDs, a.ID)) {
 			abort(c, http.StatusNotFound, CodeNotFound, "机关不存在")
 			return nil, 0, false
@@ -70,7 +70,7 @@ func (s *Server) getAnnualReport(c *gin.Context) {
 	if !ok {
 		return
 	}
-	r, status, err := annual.Generate(c, s.DB, agency, year)
+	r, status, err := annual.Generate(c.Request.Context(), s.DB, agency, year)
 	if err != nil {
 		s.abortInternal(c, err)
 		return
@@ -149,19 +149,19 @@ func (s *Server) putFigures(c *gin.Context) {
 		abortField(c, "fees_wan_yuan", "行政事业性收费应为以万元计的金额，最多两位小数，如 12.35")
 		return
 	}
-	if _, ok := s.draftRow(c, s.DB.WithContext(c), agency, year); !ok {
+	if _, ok := s.draftRow(c, s.DB.WithContext(c.Request.Context()), agency, year); !ok {
 		return
 	}
 	p := principal(c)
 	var before models.AnnualFigures
-	s.DB.WithContext(c).Where("agency_id = ? AND year = ?", agency.ID, year).First(&before)
+	s.DB.WithContext(c.Request.Context()).Where("agency_id = ? AND year = ?", agency.ID, year).First(&before)
 	fig := models.AnnualFigures{AgencyID: agency.ID, Year: year, Licensing: *in.Licensing, Penalty: *in.Penalty,
 		Enforcement: *in.Enforcement, FeesWanYuan: in.FeesWanYuan, UpdatedBy: p.User.ID}
-	err := s.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+	err := s.DB.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Save(&fig).Error; err != nil {
 			return err
 		}
-		return models.Audit(c, tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &agency.ID, Action: "annual_figures",
+		return models.Audit(c.Request.Context(), tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &agency.ID, Action: "annual_figures",
 			ObjectType: "annual_report", ObjectID: fmt.Sprintf("%s-%d", agency.Code, year), RequestID: requestID(c)}, before, fig)
 	})
 	if err != nil {
@@ -189,7 +189,7 @@ func (s *Server) putNarrative(c *gin.Context) {
 		}
 	}
 	p := principal(c)
-	err := s.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+	err := s.DB.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
 		row, ok := s.draftRow(c, tx, agency, year)
 		if !ok {
 			return errAnswered
@@ -206,7 +206,7 @@ func (s *Server) putNarrative(c *gin.Context) {
 		if err := tx.Model(row).Where("agency_id = ? AND year = ?", agency.ID, year).Update("narrative", string(b)).Error; err != nil {
 			return err
 		}
-		return models.Audit(c, tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &agency.ID, Action: "annual_narrative",
+		return models.Audit(c.Request.Context(), tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &agency.ID, Action: "annual_narrative",
 			ObjectType: "annual_report", ObjectID: fmt.Sprintf("%s-%d", agency.Code, year), RequestID: requestID(c)}, before, string(b))
 	})
 	if errors.Is(err, errAnswered) {
@@ -230,7 +230,7 @@ func (s *Server) finaliseReport(c *gin.Context) {
 	if !ok {
 		return
 	}
-	r, status, err := annual.Generate(c, s.DB, agency, year)
+	r, status, err := annual.Generate(c.Request.Context(), s.DB, agency, year)
 	if err != nil {
 		s.abortInternal(c, err)
 		return
@@ -271,7 +271,7 @@ func (s *Server) finaliseReport(c *gin.Context) {
 		Body:    reportBody(r), Column: annual.Column, FormedOn: today, Status: models.ItemDraft, Version: 1, Revision: 1,
 		AuthorID: p.User.ID, Kind: models.KindPublication}
 	var hash string
-	err = s.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+	err = s.DB.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
 		row, ok := s.draftRow(c, tx, agency, year)
 		if !ok {
 			return errAnswered
@@ -296,7 +296,7 @@ func (s *Server) finaliseReport(c *gin.Context) {
 			Updates(map[string]any{"status": models.ReportFinalised, "frozen": string(frozen), "item_id": item.ID}).Error; err != nil {
 			return err
 		}
-		return models.Audit(c, tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &agency.ID, Action: "annual_finalised",
+		return models.Audit(c.Request.Context(), tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &agency.ID, Action: "annual_finalised",
 			ObjectType: "annual_report", ObjectID: fmt.Sprintf("%s-%d", agency.Code, year), RequestID: requestID(c)}, nil, gin.H{"item_id": item.ID})
 	})
 	if errors.Is(err, errAnswered) {
@@ -306,7 +306,7 @@ func (s *Server) finaliseReport(c *gin.Context) {
 		s.abortInternal(c, err)
 		return
 	}
-	steps, err := models.ChainFor(c, s.DB, agency.ID, annual.Column)
+	steps, err := models.ChainFor(c.Request.Context(), s.DB, agency.ID, annual.Column)
 	if err != nil {
 		s.abortInternal(c, err)
 		return
@@ -370,7 +370,7 @@ func (s *Server) validAppeal(c *gin.Context, b *appealBody) bool {
 		b.DecidedOn = ""
 	}
 	if b.ApplicationID != nil {
-		if _, err := models.ApplicationInAgencies(c, s.DB, *b.ApplicationID, []uint{principal(c).Agency.ID}); err != nil {
+		if _, err := models.ApplicationInAgencies(c.Request.Context(), s.DB, *b.ApplicationID, []uint{principal(c).Agency.ID}); err != nil {
 			abortField(c, "application_id", "关联的申请不存在")
 			return false
 		}
@@ -380,7 +380,7 @@ func (s *Server) validAppeal(c *gin.Context, b *appealBody) bool {
 
 func (s *Server) listAppeals(c *gin.Context) {
 	var out []models.Appeal
-	q := s.DB.WithContext(c).Where("agency_id IN ?", principal(c).AgencyIDs)
+	q := s.DB.WithContext(c.Request.Context()).Where("agency_id IN ?", principal(c).AgencyIDs)
 	if y := c.Query("year"); y != "" {
 		q = q.Where("filed_on LIKE ?", y+"-%")
 	}
@@ -402,11 +402,11 @@ func (s *Server) createAppeal(c *gin.Context) {
 	p := principal(c)
 	a := models.Appeal{AgencyID: p.Agency.ID, ApplicationID: b.ApplicationID, Kind: b.Kind, FiledOn: b.FiledOn, Result: b.Result,
 		DecidedOn: b.DecidedOn, Note: b.Note, CreatedBy: p.User.ID}
-	err := s.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+	err := s.DB.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&a).Error; err != nil {
 			return err
 		}
-		return models.Audit(c, tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: "appeal_created",
+		return models.Audit(c.Request.Context(), tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: "appeal_created",
 			ObjectType: "appeal", ObjectID: strconv.FormatUint(uint64(a.ID), 10), RequestID: requestID(c)}, nil, a)
 	})
 	if err != nil {
@@ -418,7 +418,7 @@ func (s *Server) createAppeal(c *gin.Context) {
 
 func (s *Server) updateAppeal(c *gin.Context) {
 	var a models.Appeal
-	err := s.DB.WithContext(c).Where("id = ? AND agency_id IN ?", c.Param("id"), principal(c).AgencyIDs).First(&a).Error
+	err := s.DB.WithContext(c.Request.Context()).Where("id = ? AND agency_id IN ?", c.Param("id"), principal(c).AgencyIDs).First(&a).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		abort(c, http.StatusNotFound, CodeNotFound, "案件不存在")
 		return
@@ -434,11 +434,11 @@ func (s *Server) updateAppeal(c *gin.Context) {
 	before := a
 	a.ApplicationID, a.Kind, a.FiledOn, a.Result, a.DecidedOn, a.Note = b.ApplicationID, b.Kind, b.FiledOn, b.Result, b.DecidedOn, b.Note
 	p := principal(c)
-	err = s.DB.WithContext(c).Transaction(func(tx *gorm.DB) error {
+	err = s.DB.WithContext(c.Request.Context()).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Save(&a).Error; err != nil {
 			return err
 		}
-		return models.Audit(c, tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &a.AgencyID, Action: "appeal_updated",
+		return models.Audit(c.Request.Context(), tx, models.AuditEvent{ActorID: &p.User.ID, AgencyID: &a.AgencyID, Action: "appeal_updated",
 			ObjectType: "appeal", ObjectID: strconv.FormatUint(uint64(a.ID), 10), RequestID: requestID(c)}, before, a)
 	})
 	if err != nil {

@@ -72,6 +72,8 @@ func New(d Deps) *Server {
 	v1.POST("/login", s.login)
 	s.publicRoutes(v1)
 	v1.GET("/public/applications/:number", s.publicApplication)
+	v1.GET("/openapi.json", s.openAPIJSON)
+	v1.GET("/docs", s.apiDocs)
 	authed := v1.Group("", s.authMiddleware, s.idempotencyMiddleware)
 	authed.POST("/logout", s.logout)
 	authed.GET("/me", s.me)
@@ -84,7 +86,7 @@ func New(d Deps) *Server {
 	s.attachmentRoutes(authed)
 	s.applicationRoutes(authed)
 	s.reportRoutes(authed)
-
+	s.mountWeb(e)
 	return s
 }
 

@@ -44,11 +44,11 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	var sess models.Session
-	if err := s.DB.WithContext(c).First(&sess, p.SessionID).Error; err != nil {
+	if err := s.DB.WithContext(c.Request.Context()).First(&sess, p.SessionID).Error; err != nil {
 		s.abortInternal(c, err)
 		return
 	}
-	_ = models.Audit(c, s.DB, models.AuditEvent{
+	_ = models.Audit(c.Request.Context(), s.DB, models.AuditEvent{
 		ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: "login", ObjectType: "user",
 		ObjectID: strconv.FormatUint(uint64(p.User.ID), 10), RequestID: requestID(c),
 	}, nil, nil)
@@ -60,11 +60,11 @@ func (s *Server) login(c *gin.Context) {
 
 func (s *Server) logout(c *gin.Context) {
 	p := principal(c)
-	if err := s.Auth.Logout(c, p.SessionID); err != nil {
+	if err := s.Auth.Logout(c.Request.Context(), p.SessionID); err != nil {
 		s.abortInternal(c, err)
 		return
 	}
-	_ = models.Audit(c, s.DB, models.AuditEvent{
+	_ = models.Audit(c.Request.Context(), s.DB, models.AuditEvent{
 		ActorID: &p.User.ID, AgencyID: &p.Agency.ID, Action: "logout", ObjectType: "user",
 		ObjectID: strconv.FormatUint(uint64(p.User.ID), 10), RequestID: requestID(c),
 	}, nil, nil)

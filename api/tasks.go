@@ -49,7 +49,7 @@ func inboxQuery(db *gorm.DB, userID uint, agencyID uint, roles []string) *gorm.D
 func (s *Server) listTasks(c *gin.Context) {
 	p := principal(c)
 	today := calendar.Today(time.Now()).String()
-	base := inboxQuery(s.DB.WithContext(c), p.User.ID, p.Agency.ID, p.User.RoleList())
+	base := inboxQuery(s.DB.WithContext(c.Request.Context()), p.User.ID, p.Agency.ID, p.User.RoleList())
 	var open, overdue int64
 	if err := base.Session(&gorm.Session{}).Count(&open).Error; err != nil {
 		s.abortInternal(c, err)
@@ -99,7 +99,7 @@ func (s *Server) loadTask(c *gin.Context) (*models.Task, bool) {
 		return nil, false
 	}
 	var t models.Task
-	err = s.DB.WithContext(c).Where("id = ? AND agency_id IN ?", id, principal(c).AgencyIDs).First(&t).Error
+	err = s.DB.WithContext(c.Request.Context()).Where("id = ? AND agency_id IN ?", id, principal(c).AgencyIDs).First(&t).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		abort(c, http.StatusNotFound, CodeNotFound, "待办不存在")
 		return nil, false
@@ -165,9 +165,9 @@ func (s *Server) assignTask(c *gin.Context) {
 	var err error
 	switch {
 	case body.AssigneeID != nil:
-		assignee, err = models.UserInAgencies(c, s.DB, *body.AssigneeID, []uint{t.AgencyID})
+		assignee, err = models.UserInAgencies(c.Request.Context(), s.DB, *body.AssigneeID, []uint{t.AgencyID})
 	case body.Username != "":
-		assignee, err = models.UserByUsername(c, s.DB, body.Username)
+		assignee, err = models.UserByUsername(c.Request.Context(), s.DB, body.Username)
 		if err == nil && assignee.AgencyID != t.AgencyID {
 			err = models.ErrNotFound
 		}
@@ -196,7 +196,7 @@ func (s *Server) assignTask(c *gin.Context) {
 }
 
 func (s *Server) listNotifications(c *gin.Context) {
-	q := s.DB.WithContext(c).Where("user_id = ?", principal(c).User.ID)
+	q := s.DB.WithContext(c.Request.Context()).Where("user_id = ?", principal(c).User.ID)
 	if c.Query("unread") == "true" {
 		q = q.Where("read_at IS NULL")
 	}
@@ -207,13 +207,13 @@ func (s *Server) listNotifications(c *gin.Context) {
 		return
 	}
 	var unread int64
-	s.DB.WithContext(c).Model(&models.Notification{}).Where("user_id = ? AND read_at IS NULL", principal(c).User.ID).Count(&unread)
+	s.DB.WithContext(c.Request.Context()).Model(&models.Notification{}).Where("user_id = ? AND read_at IS NULL", principal(c).User.ID).Count(&unread)
 	c.JSON(http.StatusOK, gin.H{"notifications": ns, "unread": unread})
 }
 
 func (s *Server) readNotification(c *gin.Context) {
 	id, _ := strconv.ParseUint(c.Param("id"), 10, 32)
-	q := s.DB.WithContext(c).Model(&models.Notification{}).Where("id = ? AND user_id = ?", id, principal(c).User.ID)
+	q := s.DB.WithContext(c.Request.Context()).Model(&models.Notification{}).Where("id = ? AND user_id = ?", id, principal(c).User.ID)
 	var n int64
 	if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
 		s.abortInternal(c, err)

@@ -85,12 +85,12 @@ func (s *Server) update(c *gin.Context, workflowID string, start *client.StartWo
 	var err error
 	if start != nil {
 		op := s.Temporal.NewWithStartWorkflowOperation(*start, workflowType, input)
-		h, err = s.Temporal.UpdateWithStartWorkflow(c, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op, UpdateOptions: opts})
+		h, err = s.Temporal.UpdateWithStartWorkflow(c.Request.Context(), client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op, UpdateOptions: opts})
 	} else {
-		h, err = s.Temporal.UpdateWorkflow(c, opts)
+		h, err = s.Temporal.UpdateWorkflow(c.Request.Context(), opts)
 	}
 	if err == nil {
-		err = h.Get(c, res)
+		err = h.Get(c.Request.Context(), res)
 	}
 	if err != nil {
 		s.abortWorkflowError(c, err)
