@@ -80,6 +80,7 @@ func New(d Deps) *Server {
 	authed.GET("/agencies/:code", s.getAgency)
 	authed.GET("/users", s.requireRole(models.RoleAdmin), s.listUsers)
 	authed.GET("/users/:id", s.getUser)
+	s.userAdminRoutes(authed)
 	s.calendarRoutes(authed)
 	s.itemRoutes(authed)
 	s.agencyRoutes(authed)
