@@ -70,13 +70,14 @@ func Seed(ctx context.Context, db *gorm.DB, password string) error {
 	return SeedHistory(ctx, db)
 }
 
-// Items2023 are 城关镇's published items of 2023, as its annual report
-// counts them: one in 财政资金 and ten in 新闻中心, no applications, no
-// appeals, no fees, so the generated 2023 report reproduces the example.
+// Items2023 are 城关镇's published items of 2023 in date order (their
+// 索引号 follow it), as its annual report counts them: one in 财政资金 and
+// ten in 新闻中心, no applications, no appeals, no fees, so the generated
+// 2023 report reproduces the example.
 var Items2023 = []struct{ Column, Title, On string }{
-	{"财政资金", "城关镇2023年部门预算及“三公”经费预算公开", "2023-02-20"},
 	{"新闻中心", "城关镇开展春节前安全生产大检查", "2023-01-12"},
 	{"新闻中心", "城关镇召开2023年度工作部署会", "2023-02-08"},
+	{"财政资金", "城关镇2023年部门预算及“三公”经费预算公开", "2023-02-20"},
 	{"新闻中心", "城关镇开展植树造林活动", "2023-03-28"},
 	{"新闻中心", "城关镇推进人居环境整治", "2023-04-19"},
 	{"新闻中心", "城关镇开展防汛应急演练", "2023-06-15"},
