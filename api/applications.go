@@ -335,6 +335,10 @@ func (s *Server) applicationAction(update string) gin.HandlerFunc {
 		if !ok {
 			return
 		}
+		if app.Status == models.AppArchived { // its workflow has ended: nothing more can happen to it
+			abort(c, http.StatusConflict, CodeInvalidState, "申请已归档，不能再办理（当前状态 archived）")
+			return
+		}
 		var b actionBody
 		if c.Request.ContentLength != 0 && !bindJSON(c, &b) {
 			return

@@ -122,6 +122,7 @@ func TestApplicationFromRegistrationToArchive(t *testing.T) {
 	}
 	ts.expect("POST", base+"/archive", clerk, nil, 200)
 	ts.waitApp(clerk, app.ID, models.AppArchived)
+	wantError(t, ts.do("POST", base+"/withdraw", clerk, nil, nil), 409, CodeInvalidState)
 
 	// The applicant's page: right code only; nothing personal; same 404 for a wrong code.
 	var pub map[string]any

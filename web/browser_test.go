@@ -17,6 +17,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"gongkai/models"
 )
 
 // The browser tests drive Debian's Chromium headless through the real
@@ -436,5 +438,94 @@ func TestBrowser(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" {
 			t.Fatalf("public attachment %s: %d %s", href, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
+	})
+	t.Run("a clerk registers an application", func(t *testing.T) {
+		b.t = t
+		b.login("clerk")
+		b.clickAndLoad(`nav.menu a[href="/applications"]`)
+		b.wantText("h1", "依申请公开")
+		b.clickAndLoad(`a[href="/applications/new"]`)
+		// Only the date Art.31 makes the receipt date for the channel shows.
+		visible := func(name string) bool {
+			return result(b, chromedp.Evaluate[bool](fmt.Sprintf(`document.querySelector('[data-channel-date=%q]').offsetParent !== null`, name)))
+		}
+		if !visible("submitted_on") || visible("signed_on") || visible("confirmed_on") {
+			t.Fatal("in person: the form should ask the submission date only")
+		}
+		b.run(chromedp.SetValue(chromedp.CSS(`select[name="channel"]`), "post_signed"))
+		result(b, chromedp.Evaluate[bool](`document.querySelector('select[name="channel"]').dispatchEvent(new Event("change"))`))
+		if visible("submitted_on") || !visible("signed_on") {
+			t.Fatal("post (signed): the form should ask the signature date only")
+		}
+		b.typeInto(`input[name="applicant_name"]`, "王小明")
+		b.typeInto(`input[name="id_document"]`, "居民身份证 640423199205051234")
+		b.typeInto(`input[name="contact"]`, "13995551234")
+		b.typeInto(`textarea[name="description"]`, "城关镇2026年老旧小区改造项目的实施方案和资金安排。")
+		b.typeInto(`input[name="delivery_form"]`, "纸质文本，邮寄")
+		b.clickAndLoad(`form.editor button.primary`)
+		b.wantText(".flash", "已登记申请", "答复期限", "申请人查询码")
+		b.wantText(".item-head", "办理中", "邮寄（需签收）")
+		b.wantText("#clock", "答复期限", "期限是怎样算出来的", "收到申请（起算日）", "20 个工作日届满")
+		due := b.text("#clock .due-date")
+		var app models.Application
+		if err := e.db.Order("id DESC").First(&app).Error; err != nil {
+			t.Fatal(err)
+		}
+		if app.ApplicantName != "王小明" || app.Channel != "post_signed" || app.SignedOn == "" || app.SubmittedOn != "" {
+			t.Fatalf("registered %+v", app)
+		}
+		if !strings.Contains(b.text("#clock"), "20 个工作日届满 "+due) {
+			t.Fatalf("the explanation does not reach the due date %s: %s", due, b.text("#clock"))
+		}
+		b.screenshot("application")
+		b.clickAndLoad(`nav.menu a[href="/applications"]`)
+		b.wantText("table.apps", app.Number, "王*", "剩 ")
+		b.screenshot("applications-inbox")
+		// On a phone the list fits the screen.
+		b.run(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		b.open("/applications")
+		if width := result(b, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); width > 390 {
+			t.Fatalf("the applications list is %dpx wide on a 390px phone", width)
+		}
+		b.screenshot("applications-phone")
+		b.run(chromedp.EmulateViewport(1280, 900))
+		b.open("/")
+		b.logout()
+	})
+
+	t.Run("the 2023 annual report", func(t *testing.T) {
+		b.t = t
+		b.login("editor")
+		b.clickAndLoad(`nav.menu a[href="/reports"]`)
+		b.open("/reports/2023")
+		b.wantText("h1.annual-title", "隆德县城关镇人民政府2023年政府信息公开工作年度报告")
+		b.wantText("#checks", "勾稽关系检查全部通过", "R-A", "R-B", "R-C", "R-D", "R-E", "T3")
+		b.wantText("#part-1", "主动公开信息共计11条")
+		b.wantText("#table-1", "规章", "行政规范性文件", "行政许可", "行政事业性收费")
+		b.wantText("#table-2", "本年新收政府信息公开申请数量", "予以公开", "（七）总计", "结转下年度继续办理")
+		b.wantText("#table-3", "行政复议", "未经复议直接起诉", "复议后起诉")
+		tables := result(b, chromedp.Evaluate[int](`document.querySelectorAll("table.report-table").length`))
+		cells := result(b, chromedp.Evaluate[int](`document.querySelectorAll("#table-2 td.num").length`))
+		if tables != 3 || cells != 25*7 {
+			t.Fatalf("%d report tables, %d numbers in table 2; want 3 and 175", tables, cells)
+		}
+		b.screenshot("annual-report")
+		// Printed, the report keeps its tables and drops the site's chrome.
+		b.run(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+			return err
+		}))
+		hidden := result(b, chromedp.Evaluate[bool](`getComputedStyle(document.querySelector("header.site")).display === "none" &&
+			getComputedStyle(document.querySelector("#narrative")).display === "none" &&
+			getComputedStyle(document.querySelector("#table-2")).display !== "none"`))
+		if !hidden {
+			t.Fatal("the printed report keeps the header or the forms, or loses the tables")
+		}
+		b.screenshotInked("annual-report-print", 1)
+		b.run(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
+			return err
+		}))
+		b.logout()
 	})
 }

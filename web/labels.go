@@ -57,6 +57,65 @@ var fieldLabels = map[string]string{
 	"comment":     "意见",
 	"username":    "用户名",
 	"password":    "密码",
+	// disclosure applications
+	"applicant_kind":  "申请人类型",
+	"applicant_name":  "申请人姓名或名称",
+	"id_document":     "身份证件号码",
+	"contact":         "联系方式",
+	"description":     "所需政府信息的描述",
+	"delivery_form":   "获取信息的方式",
+	"channel":         "提交渠道",
+	"submitted_on":    "当面提交日期",
+	"signed_on":       "签收日期",
+	"confirmed_on":    "确认日期",
+	"sent_on":         "发出日期",
+	"received_on":     "收到日期",
+	"items":           "需要补正的事项",
+	"period_workdays": "补正期限",
+	"kind":            "类型",
+	"party":           "被征求意见方",
+	"replied_on":      "回复日期",
+	"opinion":         "意见",
+	"workdays":        "工作日数",
+	"reason":          "理由",
+	"due_on":          "期限",
+	"method":          "方式",
+	"pages":           "页数",
+	"notified_on":     "通知日期",
+	"paid_on":         "缴费日期",
+	"outcome":         "答复结果",
+	"text":            "答复内容",
+	"on":              "日期",
+	"due_before":      "到期日",
+	// annual report and appeals
+	"year":           "年份",
+	"agency":         "机关",
+	"licensing":      "行政许可",
+	"penalty":        "行政处罚",
+	"enforcement":    "行政强制",
+	"fees_wan_yuan":  "行政事业性收费",
+	"parts":          "报告正文",
+	"filed_on":       "立案日期",
+	"decided_on":     "审结日期",
+	"result":         "结果",
+	"application_id": "关联申请",
+	"note":           "备注",
+	// calendar
+	"date":      "日期",
+	"region":    "地区",
+	"working":   "上班或放假",
+	"name":      "名称",
+	"source":    "依据",
+	"overrides": "导入内容",
+	"start":     "起算日期",
+	"from":      "开始日期",
+	"to":        "结束日期",
+	// administration
+	"display_name":    "姓名",
+	"roles":           "角色",
+	"disabled":        "停用",
+	"report_deadline": "年度报告公布期限",
+	"steps":           "审核环节",
 }
 
 // columns are the usual 栏目 of a 政府信息公开目录, offered as suggestions.
@@ -69,6 +128,8 @@ func stepLabel(name, role string) string {
 		return "负责人审核"
 	case "approve":
 		return "分管领导审批"
+	case "extension":
+		return "延长答复期限审批（负责人）"
 	}
 	if r := models.RoleNames[role]; r != "" {
 		return name + "（" + r + "）"
@@ -131,6 +192,12 @@ func roleNames(roles []string) string {
 }
 
 func funcs() template.FuncMap {
+	fm := baseFuncs()
+	addFuncs(fm)
+	return fm
+}
+
+func baseFuncs() template.FuncMap {
 	return template.FuncMap{
 		"statusLabel": statusLabel,
 		"stateLabel":  func(s string) string { return label(taskStateLabels, s) },

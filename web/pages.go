@@ -30,6 +30,9 @@ type taskView struct {
 	Revision   int    `json:"revision"`
 	OpenedAt   string `json:"opened_at"`
 	StepNumber int    `json:"step_number"`
+	// Set on the steps of a disclosure application's reply or extension.
+	ApplicationID     *uint  `json:"application_id"`
+	ApplicationNumber string `json:"application_number"`
 }
 
 type tasksResp struct {
@@ -105,14 +108,19 @@ func newTaskRow(t taskView, today, soon string) taskRow {
 // --- 工作台 --------------------------------------------------------------
 
 type dashboardData struct {
-	Open, Overdue   int64
-	Tasks           []taskRow
-	MineTotal       int64
-	MineReturned    int64
-	Mine            []models.Item
-	Notifications   []models.Notification
-	Unread          int64
-	ExpiringApplies []struct{} // 即将到期的申请: filled once disclosure applications exist
+	Open, Overdue int64
+	Tasks         []taskRow
+	MineTotal     int64
+	MineReturned  int64
+	Mine          []models.Item
+	Notifications []models.Notification
+	Unread        int64
+	// 即将到期的申请: open applications due within five working days (or
+	// overdue), for the roles that handle applications.
+	ShowApplies     bool
+	ExpiringApplies []appRow
+	ExpiringTotal   int64
+	ExpiringBefore  string // the list's due_before, for the link to all of them
 }
 
 func (ui *UI) dashboard(c *gin.Context) {
@@ -149,6 +157,12 @@ func (ui *UI) dashboard(c *gin.Context) {
 		return
 	}
 	d.Notifications, d.Unread = notes.Notifications, notes.Unread
+	if d.ShowApplies = canSeeApplications(s); d.ShowApplies {
+		if d.ExpiringApplies, d.ExpiringTotal, d.ExpiringBefore, err = ui.expiringApplications(c, a); err != nil {
+			ui.fail(c, err, "/")
+			return
+		}
+	}
 	ui.render(c, http.StatusOK, "dashboard", &view{Title: "工作台", Nav: "home", Data: d})
 }
 

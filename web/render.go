@@ -109,6 +109,9 @@ var errorTitles = map[string]string{
 	"payload_too_large":    "提交的内容过大",
 	"too_many_requests":    "操作过于频繁",
 	"idempotency_conflict": "请求正在处理",
+	"conflict":             "操作未完成",
+	"report_checks_failed": "未通过勾稽检查，不能定稿",
+	"report_incomplete":    "报告尚未写完，不能定稿",
 }
 
 // fail turns an API answer into a page: 401 back to the login page, 404
@@ -154,5 +157,5 @@ func friendlyMessage(ae *apiError) string {
 			msg = strings.ReplaceAll(msg, "缺少 "+ae.Field, "缺少“"+label+"”")
 		}
 	}
-	return msg
+	return chineseDetails(msg)
 }

@@ -16,6 +16,15 @@
 // cookie (Secure over TLS), so cookie sessions and bearer tokens share one
 // sessions table, one lifetime and one logout. Every form carries a CSRF
 // token derived from the session token; a POST without it is refused (403).
+// The two forms used without a session (login, and the applicant's query
+// page) carry a double-submit token tied to a cookie instead.
+//
+// Pages: 工作台, 待办, 已办, 我发起 and the item pages; 依申请公开 (list with
+// each application's statutory clock, registration, the application page
+// with a form for each action its status allows); 申请人查询 (public);
+// 年度报告 with its tables, checks, narrative, figures, exports and 行政复议/
+// 行政诉讼 cases; 节假日日历 and 期限计算; 管理 (users, agency settings and
+// review chains). The menu shows each to the roles that may use it.
 package web
 
 import (
@@ -82,6 +91,8 @@ func Mount(e *gin.Engine, b Backend) *UI {
 	pages.POST("/login", ui.login)
 	pages.GET("/public/:agency", ui.publicList)
 	pages.GET("/public/:agency/:index_no", ui.publicItem)
+	pages.GET("/query", ui.queryPage)
+	pages.POST("/query", ui.queryApplication)
 
 	authed := pages.Group("", ui.requireSession)
 	authed.GET("/logout", ui.logoutPage)
@@ -104,6 +115,42 @@ func Mount(e *gin.Engine, b Backend) *UI {
 	authed.POST("/items/:id/attachments/:aid/delete", ui.deleteAttachment)
 	authed.GET("/items/:id/attachments/:aid", ui.downloadAttachment)
 	authed.GET("/items/:id/sheet", ui.sheet)
+
+	authed.GET("/applications", ui.applications)
+	authed.GET("/applications/new", ui.newApplication)
+	authed.POST("/applications/new", ui.createApplication)
+	authed.GET("/applications/:id", ui.application)
+	authed.POST("/applications/:id/:action", ui.applicationAction)
+	authed.POST("/applications/:id/consultations/:cid/reply", ui.applicationAction)
+
+	authed.GET("/calendar", ui.calendarPage)
+	authed.GET("/calendar/deadline", ui.deadlinePage)
+	authed.POST("/calendar/overrides", ui.addOverride)
+	authed.POST("/calendar/overrides/:id/delete", ui.deleteOverride)
+	authed.POST("/calendar/import", ui.importOverrides)
+
+	authed.GET("/reports", ui.reportsIndex)
+	authed.GET("/reports/:year", ui.reportPage)
+	authed.GET("/reports/:year/export.html", ui.exportReport("html"))
+	authed.GET("/reports/:year/export.xlsx", ui.exportReport("xlsx"))
+	authed.POST("/reports/:year/narrative", ui.saveNarrative)
+	authed.POST("/reports/:year/figures", ui.saveFigures)
+	authed.POST("/reports/:year/finalise", ui.finaliseReport)
+	authed.GET("/appeals", ui.appealsPage)
+	authed.POST("/appeals", ui.saveAppeal)
+	authed.POST("/appeals/:id", ui.saveAppeal)
+
+	authed.GET("/admin", ui.adminIndex)
+	authed.GET("/admin/users", ui.usersPage)
+	authed.POST("/admin/users", ui.addUser)
+	authed.GET("/admin/users/:id", ui.userPage)
+	authed.POST("/admin/users/:id", ui.saveUser)
+	authed.POST("/admin/users/:id/disable", ui.setUserDisabled(true))
+	authed.POST("/admin/users/:id/enable", ui.setUserDisabled(false))
+	authed.POST("/admin/users/:id/password", ui.resetPassword)
+	authed.GET("/admin/agency", ui.agencyPage)
+	authed.POST("/admin/agency", ui.saveAgency)
+	authed.POST("/admin/agency/chains", ui.saveChain)
 	return ui
 }
 

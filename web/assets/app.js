@@ -1,6 +1,7 @@
 // gongkai web UI: small progressive enhancements. Every page works without
 // this file; it only adds confirmations, double-submit protection, the
-// print button and a warning before leaving an edited form.
+// print button, a warning before leaving an edited form and the channel's
+// receipt date on the application form.
 (function () {
   'use strict';
 
@@ -63,6 +64,25 @@
       e.returnValue = '';
     }
   });
+
+  // The registration form asks only the date Art.31 makes the receipt
+  // date for the chosen channel (without this script all three show).
+  var channel = document.querySelector('select[data-channel-select]');
+  if (channel) {
+    var syncChannel = function () {
+      var opt = channel.options[channel.selectedIndex];
+      var field = opt ? opt.getAttribute('data-date-field') : '';
+      var dates = document.querySelectorAll('[data-channel-date]');
+      for (var d = 0; d < dates.length; d++) {
+        var show = dates[d].getAttribute('data-channel-date') === field;
+        dates[d].hidden = !show;
+        var input = dates[d].querySelector('input');
+        if (input) { input.required = show; }
+      }
+    };
+    channel.addEventListener('change', syncChannel);
+    syncChannel();
+  }
 
   // Opening "办理" puts the cursor in the first comment box.
   var acts = document.querySelectorAll('details.act');
