@@ -69,7 +69,7 @@ func TestLoadCountsEveryTable(t *testing.T) {
 		{models.DocNormativeDocument, "2024-03-01", ""},           // issued in 2024, in force
 		{models.DocNormativeDocument, "2022-05-01", "2024-06-30"}, // repealed in 2024
 		{models.DocNormativeDocument, "2021-01-01", ""},           // in force
-		{models.DocRegulation, "2024-02-02", "2024-12-01"},         // issued and repealed in 2024
+		{models.DocRegulation, "2024-02-02", "2024-12-01"},        // issued and repealed in 2024
 	} {
 		it := models.Item{AgencyID: cg.ID, IndexNo: "doc-" + string(rune('a'+i)), Title: "文件", Column: "政策文件", FormedOn: d.issued,
 			Status: models.ItemPublished, Version: 1, Revision: 1, AuthorID: editor.ID, Kind: models.KindPublication,
