@@ -125,14 +125,7 @@ type userData struct {
 	Me          bool
 }
 
-func (ui *UI) userParam(c *gin.Context) (uint, bool) {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 32)
-	if err != nil || id == 0 {
-		ui.errorPage(c, http.StatusNotFound, "用户不存在", "该用户不存在，或不在您的管理范围内。", "/admin/users")
-		return 0, false
-	}
-	return uint(id), true
-}
+func (ui *UI) userParam(c *gin.Context) (uint, bool) { return ui.idParam(c, "用户", "/admin/users") }
 
 func (ui *UI) userPage(c *gin.Context) {
 	if !ui.requireAdmin(c) {

@@ -309,14 +309,7 @@ type applicationData struct {
 	OpenConsults  []models.Consultation
 }
 
-func (ui *UI) appParam(c *gin.Context) (uint, bool) {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 32)
-	if err != nil || id == 0 {
-		ui.errorPage(c, http.StatusNotFound, "申请不存在", "该申请不存在，或不在您所在机关的范围内。", "/applications")
-		return 0, false
-	}
-	return uint(id), true
-}
+func (ui *UI) appParam(c *gin.Context) (uint, bool) { return ui.idParam(c, "申请", "/applications") }
 
 func (ui *UI) application(c *gin.Context) {
 	if !ui.requireApplicationRole(c) {

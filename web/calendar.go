@@ -254,9 +254,8 @@ func (ui *UI) deleteOverride(c *gin.Context) {
 		return
 	}
 	year, region := calendarParams(c)
-	id, err := strconv.ParseUint(c.Param("id"), 10, 32)
-	if err != nil {
-		ui.errorPage(c, http.StatusNotFound, "调整不存在", "该日历调整不存在。", "/calendar")
+	id, ok := ui.idParam(c, "日历调整", "/calendar")
+	if !ok {
 		return
 	}
 	if _, err := ui.api(c, sess(c).Token).send(http.MethodDelete, fmt.Sprintf("/api/v1/calendar/overrides/%d", id), nil, "", nil); err != nil {

@@ -31,15 +31,19 @@ type itemResp struct {
 
 func editable(status string) bool { return status == models.ItemDraft || status == models.ItemReturned }
 
-// itemParam is the :id of the address, or a 404 page.
-func (ui *UI) itemParam(c *gin.Context) (uint, bool) {
+// idParam is the :id of the address, or a 404 page naming what was not
+// found (with a link back to back).
+func (ui *UI) idParam(c *gin.Context, what, back string) (uint, bool) {
 	id, err := strconv.ParseUint(c.Param("id"), 10, 32)
 	if err != nil || id == 0 {
-		ui.errorPage(c, http.StatusNotFound, "信息不存在", "信息不存在。", "/")
+		ui.errorPage(c, http.StatusNotFound, what+"不存在", "该"+what+"不存在，或不在您的权限范围内。", back)
 		return 0, false
 	}
 	return uint(id), true
 }
+
+// itemParam is the item :id of the address, or a 404 page.
+func (ui *UI) itemParam(c *gin.Context) (uint, bool) { return ui.idParam(c, "信息", "/") }
 
 // loadItem reads the item through the API (which answers 404 outside the
 // caller's agency scope); on failure it has answered.

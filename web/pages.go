@@ -168,9 +168,8 @@ func (ui *UI) dashboard(c *gin.Context) {
 
 // readNotification marks one notification read through the API.
 func (ui *UI) readNotification(c *gin.Context) {
-	id, err := strconv.ParseUint(c.Param("id"), 10, 32)
-	if err != nil {
-		ui.errorPage(c, http.StatusNotFound, "通知不存在", "通知不存在。", "/")
+	id, ok := ui.idParam(c, "通知", "/")
+	if !ok {
 		return
 	}
 	if err := ui.api(c, sess(c).Token).call(http.MethodPost, fmt.Sprintf("/api/v1/notifications/%d/read", id), nil, nil); err != nil {
@@ -253,14 +252,13 @@ func (ui *UI) decide(action string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s := sess(c)
 		next := safeNext(c.PostForm("next"), "/tasks")
-		id, err := strconv.ParseUint(c.Param("id"), 10, 32)
-		if err != nil {
-			ui.errorPage(c, http.StatusNotFound, "待办不存在", "待办不存在。", next)
+		id, ok := ui.idParam(c, "待办", next)
+		if !ok {
 			return
 		}
 		comment := strings.TrimSpace(c.PostForm("comment"))
 		var res decisionResult
-		err = ui.api(c, s.Token).call(http.MethodPost, fmt.Sprintf("/api/v1/tasks/%d/%s", id, action),
+		err := ui.api(c, s.Token).call(http.MethodPost, fmt.Sprintf("/api/v1/tasks/%d/%s", id, action),
 			map[string]string{"comment": comment}, &res, idem(c))
 		if err != nil {
 			ui.fail(c, err, next)
