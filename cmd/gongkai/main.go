@@ -34,6 +34,7 @@ Usage:
   gongkai agency add [--data DIR] --code CODE --name NAME [--region 宁夏] [--parent CODE]
   gongkai user add   [--data DIR] --agency CODE --username U --role R[,R...] [--name 显示名]
                      (password from GONGKAI_PASSWORD or the first line of standard input)
+  gongkai bench    chain [--items N] [--concurrency C] | inbox [--items N] [--open M] | report [--applications N]
   gongkai version
 
 Run "gongkai COMMAND -h" for a command's flags.
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return runAgency(ctx, rest, stdout)
 	case "user":
 		return runUser(ctx, rest, stdin, stdout)
+	case "bench":
+		return runBench(ctx, rest, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "gongkai", version)
 		return nil
