@@ -151,18 +151,10 @@ func ApplicationCase(ctx workflow.Context, in ApplicationInput) (AppResult, erro
 			return AppResult{}, err
 		}
 	}
-	calendarChanged := workflow.GetSignalChannel(ctx, calendar.OverlayChangedSignal)
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			var ch calendar.OverlayChanged
-			calendarChanged.Receive(ctx, &ch)
-			w.mu.Lock(ctx)
-			if _, err := w.apply(ctx, s, activities.AppTransition{Action: "calendar_changed"}); err != nil {
-				workflow.GetLogger(ctx).Error("re-evaluate clock after calendar change", "err", err)
-			}
-			w.seq++
-			w.mu.Unlock()
-		}
+	onCalendarChange(ctx, w.mu, func(ctx workflow.Context) error {
+		_, err := w.apply(ctx, s, activities.AppTransition{Action: "calendar_changed"})
+		w.seq++
+		return err
 	})
 
 	if err := w.mu.Lock(ctx); err != nil {

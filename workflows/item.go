@@ -14,7 +14,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"gongkai/activities"
-	"gongkai/calendar"
 	"gongkai/models"
 )
 
@@ -182,18 +181,7 @@ func ItemReview(ctx workflow.Context, in ItemInput) (ItemResult, error) {
 			return ItemResult{}, err
 		}
 	}
-	calendarChanged := workflow.GetSignalChannel(ctx, calendar.OverlayChangedSignal)
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			var ch calendar.OverlayChanged
-			calendarChanged.Receive(ctx, &ch)
-			w.mu.Lock(ctx)
-			if err := w.refreshDates(ctx); err != nil {
-				workflow.GetLogger(ctx).Error("refresh dates after calendar change", "err", err)
-			}
-			w.mu.Unlock()
-		}
-	})
+	onCalendarChange(ctx, w.mu, w.refreshDates)
 
 	// The first refresh holds the mutex, so that it and a submission that
 	// arrived with the start (update-with-start runs before this) take turns.

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"gongkai/activities"
+	"gongkai/calendar"
 	"gongkai/models"
 )
 
@@ -166,4 +167,24 @@ func waitUntil(ctx workflow.Context, next time.Time, hasNext bool, cond func() b
 		}
 	}
 	return workflow.Await(ctx, cond)
+}
+
+// onCalendarChange runs refresh, under mu, each time the holiday overlay
+// changes (calendar.OverlayChangedSignal): both workflows recompute their
+// dates this way. A failed refresh is logged; the next change retries it.
+func onCalendarChange(ctx workflow.Context, mu workflow.Mutex, refresh func(workflow.Context) error) {
+	changed := workflow.GetSignalChannel(ctx, calendar.OverlayChangedSignal)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var ch calendar.OverlayChanged
+			changed.Receive(ctx, &ch)
+			if err := mu.Lock(ctx); err != nil {
+				return
+			}
+			if err := refresh(ctx); err != nil {
+				workflow.GetLogger(ctx).Error("recompute dates after a calendar change", "err", err)
+			}
+			mu.Unlock()
+		}
+	})
 }
