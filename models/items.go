@@ -134,6 +134,26 @@ type Task struct {
 	ApplicationNumber string `gorm:"size:40;not null;default:''" json:"application_number,omitempty"`
 }
 
+// InboxTask is one row of the inbox as GET /api/v1/tasks answers it; the
+// API writes it and the web UI reads it.
+type InboxTask struct {
+	ID         uint   `json:"id"`
+	ItemID     uint   `json:"item_id"`
+	Title      string `json:"title"`
+	Column     string `json:"column"`
+	Step       string `json:"step"`
+	Role       string `json:"role"`
+	DueOn      string `json:"due_on"`
+	Overdue    bool   `json:"overdue"`
+	Assignee   *uint  `json:"assignee"`
+	Revision   int    `json:"revision"`
+	OpenedAt   string `json:"opened_at"`
+	StepNumber int    `json:"step_number"`
+	// Set on the steps of a disclosure application's reply or extension.
+	ApplicationID     *uint  `json:"application_id,omitempty"`
+	ApplicationNumber string `json:"application_number,omitempty"`
+}
+
 // Notification is an in-app message to one user. DedupeKey makes each
 // reminder threshold land once however often its activity runs.
 type Notification struct {

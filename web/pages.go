@@ -17,23 +17,7 @@ import (
 )
 
 // taskView is one inbox row as GET /api/v1/tasks answers it.
-type taskView struct {
-	ID         uint   `json:"id"`
-	ItemID     uint   `json:"item_id"`
-	Title      string `json:"title"`
-	Column     string `json:"column"`
-	Step       string `json:"step"`
-	Role       string `json:"role"`
-	DueOn      string `json:"due_on"`
-	Overdue    bool   `json:"overdue"`
-	Assignee   *uint  `json:"assignee"`
-	Revision   int    `json:"revision"`
-	OpenedAt   string `json:"opened_at"`
-	StepNumber int    `json:"step_number"`
-	// Set on the steps of a disclosure application's reply or extension.
-	ApplicationID     *uint  `json:"application_id"`
-	ApplicationNumber string `json:"application_number"`
-}
+type taskView = models.InboxTask
 
 type tasksResp struct {
 	Tasks  []taskView `json:"tasks"`
