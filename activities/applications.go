@@ -133,7 +133,7 @@ func (a *Activities) ApplyApplicationTransition(ctx context.Context, t AppTransi
 			return err
 		}
 		if done > 0 {
-			return a.recreatedResult(tx, t, &res)
+			return a.recreatedResult(ctx, tx, t, &res)
 		}
 		var app models.Application
 		if err := tx.First(&app, t.ApplicationID).Error; err != nil {
@@ -271,7 +271,7 @@ func (a *Activities) createChainItem(ctx context.Context, tx *gorm.DB, t AppTran
 }
 
 // recreatedResult answers a retried transition from what it stored.
-func (a *Activities) recreatedResult(tx *gorm.DB, t AppTransition, res *AppTransitionResult) error {
+func (a *Activities) recreatedResult(ctx context.Context, tx *gorm.DB, t AppTransition, res *AppTransitionResult) error {
 	if t.Consultation != nil && t.Consultation.ID == 0 {
 		var c models.Consultation
 		if err := tx.Where("application_id = ?", t.ApplicationID).Order("id DESC").First(&c).Error; err != nil {
@@ -297,7 +297,7 @@ func (a *Activities) recreatedResult(tx *gorm.DB, t AppTransition, res *AppTrans
 		steps := models.ExtensionChain
 		if d.kind == models.KindReply {
 			var err error
-			if steps, err = models.ChainFor(context.Background(), tx, it.AgencyID, models.ReplyColumn); err != nil {
+			if steps, err = models.ChainFor(ctx, tx, it.AgencyID, models.ReplyColumn); err != nil {
 				return err
 			}
 		}
