@@ -183,12 +183,18 @@ func evaluateClock(cal *calendar.Calendar, region string, app *models.Applicatio
 }
 
 func (s *Server) applicationView(c *gin.Context, app *models.Application, full bool) (*applicationView, bool) {
-	p := principal(c)
 	cal, ok := s.loadCalendar(c)
 	if !ok {
 		return nil, false
 	}
-	clock, err := evaluateClock(cal, s.agencyRegion(c, app.AgencyID), app)
+	return s.applicationViewOn(c, cal, s.agencyRegion(c, app.AgencyID), app, full)
+}
+
+// applicationViewOn is applicationView on a calendar already loaded, so a
+// list evaluates every row's clock on one calendar.
+func (s *Server) applicationViewOn(c *gin.Context, cal *calendar.Calendar, region string, app *models.Application, full bool) (*applicationView, bool) {
+	p := principal(c)
+	clock, err := evaluateClock(cal, region, app)
 	if err != nil {
 		s.abortInternal(c, err)
 		return nil, false
@@ -294,9 +300,19 @@ func (s *Server) listApplications(c *gin.Context) {
 		s.abortInternal(c, err)
 		return
 	}
+	cal, ok := s.loadCalendar(c)
+	if !ok {
+		return
+	}
+	regions := map[uint]string{}
 	out := make([]*applicationView, 0, len(rows))
 	for i := range rows {
-		v, ok := s.applicationView(c, &rows[i], false)
+		region, seen := regions[rows[i].AgencyID]
+		if !seen {
+			region = s.agencyRegion(c, rows[i].AgencyID)
+			regions[rows[i].AgencyID] = region
+		}
+		v, ok := s.applicationViewOn(c, cal, region, &rows[i], false)
 		if !ok {
 			return
 		}
