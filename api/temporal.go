@@ -37,7 +37,12 @@ func itemStartOptions(s *Server, in workflows.ItemInput) client.StartWorkflowOpt
 
 // startItemWorkflow starts the item's chain, or finds it running.
 func (s *Server) startItemWorkflow(ctx context.Context, in workflows.ItemInput) error {
-	_, err := s.Temporal.ExecuteWorkflow(ctx, itemStartOptions(s, in), workflows.ItemReviewWorkflow, in)
+	opts := itemStartOptions(s, in)
+	// With a worker in this process (gongkai serve) the first workflow task
+	// comes back with the start instead of through Temporal's task queues, so
+	// the editor's submit right after creating does not wait for it.
+	opts.EnableEagerStart = true
+	_, err := s.Temporal.ExecuteWorkflow(ctx, opts, workflows.ItemReviewWorkflow, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil

@@ -525,3 +525,95 @@ func procAddr(s string) net.IP {
 	}
 	return ip
 }
+
+// TestVisibilityIndexes: the custom-search-attribute indexes are dropped from
+// a new file and from one an older build set up, and listing workflows by
+// type (what the Temporal Web UI does) still works.
+func TestVisibilityIndexes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	path := filepath.Join(t.TempDir(), "temporal.db")
+	indexes := func() map[string]bool {
+		t.Helper()
+		db, err := sql.Open("sqlite", "file:"+path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = db.Close() }()
+		rows, err := db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'executions_visibility'")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = rows.Close() }()
+		names := map[string]bool{}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			names[n] = true
+		}
+		return names
+	}
+	check := func(when string) {
+		t.Helper()
+		got := indexes()
+		for _, n := range customSearchAttributeIndexes {
+			if got[n] {
+				t.Errorf("%s: index %s still exists", when, n)
+			}
+		}
+		for _, n := range []string{"default_idx", "by_workflow_type", "by_status", "by_temporal_namespace_division"} {
+			if !got[n] {
+				t.Errorf("%s: index %s is missing", when, n)
+			}
+		}
+	}
+
+	s := startServer(t, ctx, Options{DBPath: path, Namespace: testNamespace, Logger: testLogger()})
+	c, stopClient := connect(t, s)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "vis-1", TaskQueue: taskQueue}, stepsWorkflow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := update(ctx, c, run.GetID(), "done"); err != nil {
+		t.Fatal(err)
+	}
+	signal(t, ctx, c, run.GetID(), "one", "two", "three")
+	if err := run.Get(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: "WorkflowType = 'stepsWorkflow' AND ExecutionStatus = 'Completed'"})
+		if err != nil {
+			t.Fatalf("list workflows: %v", err)
+		}
+		if len(resp.Executions) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("list workflows found %d completed, want 1", len(resp.Executions))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stopClient()
+	stopServer(t, s)
+	check("new file")
+
+	// A file set up before the indexes were dropped gets them dropped at start.
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, "CREATE INDEX by_keyword_01 ON executions_visibility (namespace_id, Keyword01)"); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+	if !indexes()["by_keyword_01"] {
+		t.Fatal("could not recreate by_keyword_01")
+	}
+	s = startServer(t, ctx, Options{DBPath: path, Namespace: testNamespace, Logger: testLogger()})
+	stopServer(t, s)
+	check("older file")
+}

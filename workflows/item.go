@@ -147,6 +147,29 @@ func activityCtx(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// changeLocalActivities: from version 1 an item's transitions and date
+// refreshes run as local activities, inside the workflow task of the Update
+// that asks for them. A decision then costs one workflow task instead of an
+// Update, an activity task and a second workflow task (measured in
+// docs/benchmarks.md). Histories written before keep their regular activities.
+const changeLocalActivities = "local-activities"
+
+func localActivityCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, MaximumInterval: 10 * time.Second},
+	})
+}
+
+// execute runs one of the item's database activities, local or regular as
+// the workflow's version says.
+func execute(ctx workflow.Context, activity, arg any) workflow.Future {
+	if workflow.GetVersion(ctx, changeLocalActivities, workflow.DefaultVersion, 1) == 1 {
+		return workflow.ExecuteLocalActivity(localActivityCtx(ctx), activity, arg)
+	}
+	return workflow.ExecuteActivity(activityCtx(ctx), activity, arg)
+}
+
 func refuse(kind, msg string) error {
 	return temporal.NewApplicationErrorWithOptions(msg, kind, temporal.ApplicationErrorOptions{NonRetryable: true})
 }
@@ -508,7 +531,7 @@ func (w *itemWorkflow) applyResult(ctx workflow.Context, s *ItemState, t activit
 	// The key names this exact transition, so a retried activity changes nothing twice.
 	s.Transitions++
 	t.Key = fmt.Sprintf("%s/t%d/%s", ItemWorkflowID(s.In.ItemID), s.Transitions, t.Action)
-	f := workflow.ExecuteActivity(activityCtx(ctx), acts.ApplyItemTransition, t)
+	f := execute(ctx, acts.ApplyItemTransition, t)
 	if res == nil {
 		return f.Get(ctx, nil)
 	}
@@ -524,7 +547,7 @@ func (w *itemWorkflow) refreshDates(ctx workflow.Context) error {
 		in.TaskID, in.TaskOpenedOn, in.TaskWorkdays = s.TaskID, s.TaskOpenedOn, s.Steps[s.Step].Workdays
 	}
 	var d activities.ItemDates
-	if err := workflow.ExecuteActivity(activityCtx(ctx), acts.RefreshItemDates, in).Get(ctx, &d); err != nil {
+	if err := execute(ctx, acts.RefreshItemDates, in).Get(ctx, &d); err != nil {
 		return err
 	}
 	s.Dates = d

@@ -410,17 +410,19 @@ func TestItemReview_SubmitDuringFirstDateRefreshKeepsTaskDates(t *testing.T) {
 	h.env.RegisterActivityWithOptions(a.ApplyItemTransition, activity.RegisterOptions{Name: "ApplyItemTransition"})
 	h.env.RegisterActivityWithOptions(a.SendReminder, activity.RegisterOptions{Name: "SendReminder"})
 	// The real RefreshItemDates, its first run held back until the submit's
-	// transition has been applied (a slow database or worker).
+	// transition has been applied (a slow database or worker), or for 300 ms
+	// when the refresh runs first: as a local activity it holds the workflow's
+	// mutex, and the submission waits for it. Either order must keep the dates.
 	h.env.RegisterActivityWithOptions(func(ctx context.Context, in activities.DatesInput) (activities.ItemDates, error) {
 		waitOnce.Do(func() {
 			select {
 			case <-applied:
-			case <-time.After(5 * time.Second):
+			case <-time.After(300 * time.Millisecond):
 			}
 		})
 		return a.RefreshItemDates(ctx, in)
 	}, activity.RegisterOptions{Name: "RefreshItemDates"})
-	h.env.SetOnActivityCompletedListener(func(info *activity.Info, _ converter.EncodedValue, _ error) {
+	h.env.SetOnLocalActivityCompletedListener(func(info *activity.Info, _ converter.EncodedValue, _ error) {
 		if info.ActivityType.Name == "ApplyItemTransition" {
 			appliedOnce.Do(func() { close(applied) })
 		}

@@ -11,10 +11,15 @@ package workflows_test
 //	go test ./workflows/ -run TestRecordHistories -record
 //
 // Record again only to add scenarios, never to make a failing replay pass:
-// the stored files stand for workflows already running in production.
+// the stored files stand for workflows already running in production. Before
+// a workflow change goes behind workflow.GetVersion, rename the current
+// files NAME.json to NAME.vK-WHAT.json (kept, still replayed) and record the
+// new version's: *.v0-activities.json ran each transition as a regular
+// activity, the unsuffixed ones as local activities.
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"log/slog"
 	"os"
@@ -429,6 +434,8 @@ func (r *recorder) waitRefreshes(it *models.Item, n int) {
 }
 
 // refreshes counts the completed RefreshItemDates activities in h.
+// refreshes counts completed RefreshItemDates runs, as regular activities
+// or as local activities (a marker whose data names the activity type).
 func refreshes(h *historypb.History) int {
 	types := map[int64]string{}
 	n := 0
@@ -438,6 +445,14 @@ func refreshes(h *historypb.History) int {
 		}
 		if a := e.GetActivityTaskCompletedEventAttributes(); a != nil && types[a.GetScheduledEventId()] == "RefreshItemDates" {
 			n++
+		}
+		if m := e.GetMarkerRecordedEventAttributes(); m != nil && m.GetMarkerName() == "LocalActivity" && m.GetFailure() == nil {
+			for _, p := range m.GetDetails()["data"].GetPayloads() {
+				var data struct{ ActivityType string }
+				if json.Unmarshal(p.GetData(), &data) == nil && data.ActivityType == "RefreshItemDates" {
+					n++
+				}
+			}
 		}
 	}
 	return n

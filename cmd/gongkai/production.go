@@ -41,7 +41,7 @@ func runAPI(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer ln.Close()
-	tc, err := dialTemporal(ctx, cfg, log, reg)
+	tc, err := dialTemporal(ctx, cfg, log, reg, remoteTemporal)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer models.Close(db)
 	reg := metrics.New()
-	tc, err := dialTemporal(ctx, cfg, log, reg)
+	tc, err := dialTemporal(ctx, cfg, log, reg, remoteTemporal)
 	if err != nil {
 		return err
 	}
