@@ -111,9 +111,7 @@ func (a *Activities) ApplyItemTransition(ctx context.Context, t ItemTransition) 
 			return a.openTask(ctx, tx, t, now, &res)
 		}
 		if c := t.CloseTask; c != nil {
-			if err := tx.Model(&models.Task{}).Where("id = ? AND state = ?", c.TaskID, models.TaskOpen).Updates(map[string]any{
-				"state": c.State, "closed_at": now, "actor_id": t.ActorID, "comment": t.Comment,
-			}).Error; err != nil {
+			if err := models.CloseTask(tx, c.TaskID, c.State, t.ActorID, t.Comment, now); err != nil {
 				return err
 			}
 		}
@@ -123,9 +121,7 @@ func (a *Activities) ApplyItemTransition(ctx context.Context, t ItemTransition) 
 			}
 		}
 		if as := t.Assign; as != nil {
-			if err := tx.Model(&models.Task{}).Where("id = ? AND state = ?", as.TaskID, models.TaskOpen).Updates(map[string]any{
-				"assignee_id": as.AssigneeID, "assigned_by": t.ActorID,
-			}).Error; err != nil {
+			if err := models.AssignTask(tx, as.TaskID, as.AssigneeID, t.ActorID); err != nil {
 				return err
 			}
 		}
@@ -203,7 +199,7 @@ func (a *Activities) openTask(ctx context.Context, tx *gorm.DB, t ItemTransition
 	if o.ApplicationID != 0 {
 		task.ApplicationID = &o.ApplicationID
 	}
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&task).Error; err != nil {
+	if err := models.CreateOpenTask(tx, &task); err != nil {
 		return err
 	}
 	if err := tx.Where("item_id = ? AND round = ? AND step = ?", t.ItemID, o.Round, o.Step).First(&task).Error; err != nil {
@@ -298,7 +294,7 @@ func (a *Activities) RefreshItemDates(ctx context.Context, in DatesInput) (ItemD
 		if d.TaskDue, d.TaskRemindOn, err = stepDates(cal, in.Region, in.TaskOpenedOn, in.TaskWorkdays); err != nil {
 			return d, err
 		}
-		if err := db.Model(&models.Task{}).Where("id = ? AND state = ?", in.TaskID, models.TaskOpen).Update("due_on", d.TaskDue).Error; err != nil {
+		if err := db.Transaction(func(tx *gorm.DB) error { return models.SetTaskDue(tx, in.TaskID, d.TaskDue) }); err != nil {
 			return d, err
 		}
 	}

@@ -286,7 +286,7 @@ func (s *Server) listApplications(c *gin.Context) {
 		q = q.Where("status IN ? AND due_on < ?", open, due)
 	}
 	if text := strings.TrimSpace(c.Query("q")); text != "" {
-		like := "%" + escapeLike(text) + "%"
+		like := "%" + models.EscapeLike(text) + "%"
 		q = q.Where("(number LIKE ? ESCAPE '!' OR description LIKE ? ESCAPE '!')", like, like)
 	}
 	limit, offset := paging(c)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -333,6 +334,7 @@ func TestChainConfigAndCalendarChangeReachWorkflows(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	checkTallies(t, ts.DB)
 
 	ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", task.ID), reviewer, nil, 200)
 	ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", ts.taskFor(leader, it.ID).ID), leader, nil, 200)
@@ -412,4 +414,115 @@ func TestAttachmentsMakeRevisionsAndReachTheCatalogue(t *testing.T) {
 	if w := ts.do("GET", pub.Attachments[0].URL, "", nil, nil); w.Code != 200 || !bytes.Equal(w.Body.Bytes(), pdf) {
 		t.Fatalf("public download: %d", w.Code)
 	}
+}
+
+// The inbox leaves out what segregation of duties bars, through the real
+// workflow and activities: a user holding every role does not see the item
+// they wrote, nor the approval step of an item whose review they decided.
+func TestInboxLeavesOutBarredTasks(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newChainServer(t, db)
+		admin, editor, leader := ts.login("admin"), ts.login("editor"), ts.login("leader")
+		ts.expect("POST", "/api/v1/users", admin, map[string]any{"username": "allrounder", "display_name": "全能",
+			"password": "allrounder-pass", "roles": []string{"editor", "reviewer", "leader"}}, 201)
+		var lr struct{ Token string }
+		ts.do("POST", "/api/v1/login", "", map[string]string{"username": "allrounder", "password": "allrounder-pass"}, &lr)
+		all := lr.Token
+
+		mine := ts.createItem(all, "我写的信息")
+		theirs := ts.createItem(editor, "编辑写的信息")
+		ts.expect("POST", fmt.Sprintf("/api/v1/items/%d/submit", mine.ID), all, nil, 200)
+		ts.expect("POST", fmt.Sprintf("/api/v1/items/%d/submit", theirs.ID), editor, nil, 200)
+
+		items := func(token string) []uint {
+			var ids []uint
+			for _, tk := range ts.inbox(token).Tasks {
+				ids = append(ids, tk.ItemID)
+			}
+			return ids
+		}
+		inbox := ts.inbox(all)
+		if got := items(all); len(got) != 1 || got[0] != theirs.ID || inbox.Counts.Open != 1 {
+			t.Fatalf("allrounder's inbox: items %v counts %+v, want only item %d", got, inbox.Counts, theirs.ID)
+		}
+		ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", ts.taskFor(all, theirs.ID).ID), all, nil, 200)
+		if got := items(all); len(got) != 0 {
+			t.Fatalf("after deciding the review the allrounder sees items %v, want none", got)
+		}
+		if got := items(leader); !slices.Contains(got, theirs.ID) {
+			t.Fatalf("leader's inbox %v lacks item %d", got, theirs.ID)
+		}
+		ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", ts.taskFor(leader, theirs.ID).ID), leader, nil, 200)
+		var n int64
+		db.Model(&models.TaskBar{}).Joins("JOIN tasks ON tasks.id = task_bars.task_id").Where("tasks.item_id = ?", theirs.ID).Count(&n)
+		if n != 0 {
+			t.Errorf("%d bars left on the published item's closed tasks", n)
+		}
+	})
+}
+
+// checkTallies fails the test unless the inbox's tallies equal a count
+// from scratch.
+func checkTallies(t *testing.T, db *gorm.DB) {
+	t.Helper()
+	snapshot := func() []models.TaskTally {
+		var ts []models.TaskTally
+		db.Where("n <> 0").Order("agency_id, role, due_on").Find(&ts)
+		return ts
+	}
+	kept := snapshot()
+	if err := models.RebuildTaskTallies(db); err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt := snapshot(); !slices.Equal(kept, rebuilt) {
+		t.Errorf("task tallies %v, counted afresh %v", kept, rebuilt)
+	}
+}
+
+// Claim and reassign through the API: the task moves from the role's queue
+// to the assignee's inbox, and the counts follow.
+func TestAssignMovesTheTaskBetweenInboxes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newChainServer(t, db)
+		admin, editor, reviewer, leader := ts.login("admin"), ts.login("editor"), ts.login("reviewer"), ts.login("leader")
+		ts.expect("POST", "/api/v1/users", admin, map[string]any{"username": "reviewer_b", "display_name": "审核乙",
+			"password": "reviewer-b-pass", "roles": []string{"reviewer"}}, 201)
+		var lr struct{ Token string }
+		ts.do("POST", "/api/v1/login", "", map[string]string{"username": "reviewer_b", "password": "reviewer-b-pass"}, &lr)
+		reviewerB := lr.Token
+
+		it := ts.createItem(editor, "指定办理人测试")
+		ts.expect("POST", fmt.Sprintf("/api/v1/items/%d/submit", it.ID), editor, nil, 200)
+		task := ts.taskFor(reviewer, it.ID)
+		assign := fmt.Sprintf("/api/v1/tasks/%d/assign", task.ID)
+		if n := ts.inbox(reviewerB).Counts.Open; n != 1 {
+			t.Fatalf("reviewer_b sees %d open before the claim, want 1", n)
+		}
+
+		// The reviewer claims it: reviewer_b no longer sees it.
+		ts.expect("POST", assign, reviewer, map[string]any{"username": "reviewer"}, 200)
+		if got := ts.inbox(reviewerB); len(got.Tasks) != 0 || got.Counts.Open != 0 {
+			t.Fatalf("after the claim reviewer_b sees %+v", got)
+		}
+		if got := ts.inbox(reviewer); len(got.Tasks) != 1 || got.Counts.Open != 1 || got.Tasks[0].Assignee == nil {
+			t.Fatalf("after the claim the reviewer sees %+v", got)
+		}
+		checkTallies(t, db)
+
+		// Someone without the role cannot take it; the admin hands it on.
+		wantError(t, ts.do("POST", assign, admin, map[string]any{"username": "leader"}, nil), 400, CodeValidation)
+		ts.expect("POST", assign, admin, map[string]any{"username": "reviewer_b"}, 200)
+		if got := ts.inbox(reviewer); len(got.Tasks) != 0 || got.Counts.Open != 0 {
+			t.Fatalf("after the reassignment the reviewer sees %+v", got)
+		}
+		wantError(t, ts.do("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", task.ID), reviewer, nil, nil), 403, CodeForbidden)
+		if got := ts.inbox(reviewerB); len(got.Tasks) != 1 || got.Counts.Open != 1 {
+			t.Fatalf("after the reassignment reviewer_b sees %+v", got)
+		}
+		checkTallies(t, db)
+
+		ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", task.ID), reviewerB, nil, 200)
+		ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", ts.taskFor(leader, it.ID).ID), leader, nil, 200)
+		checkTallies(t, db)
+	})
 }

@@ -395,7 +395,7 @@ func (s *Server) listItems(c *gin.Context) {
 		q = q.Where("`column` = ?", col)
 	}
 	if text := strings.TrimSpace(c.Query("q")); text != "" {
-		like := "%" + escapeLike(text) + "%"
+		like := "%" + models.EscapeLike(text) + "%"
 		q = q.Where("(title LIKE ? ESCAPE '!' OR index_no LIKE ? ESCAPE '!')", like, like)
 	}
 	limit, offset := paging(c)
@@ -422,10 +422,6 @@ func paging(c *gin.Context) (limit, offset int) {
 		offset = v
 	}
 	return limit, offset
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
 }
 
 // diffItem shows what changed between two revisions.

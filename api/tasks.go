@@ -18,57 +18,35 @@ import (
 // taskView is one inbox row.
 type taskView = models.InboxTask
 
-// inboxQuery selects the open tasks the caller may act on: those of their
-// agency for a role they hold (unassigned) or assigned to them, leaving out
-// items they wrote or edited and steps that segregation of duties bars.
-func inboxQuery(db *gorm.DB, userID uint, agencyID uint, roles []string) *gorm.DB {
-	return db.Model(&models.Task{}).
-		Where("tasks.agency_id = ? AND tasks.state = ?", agencyID, models.TaskOpen).
-		Where("((tasks.assignee_id IS NULL AND tasks.role IN ?) OR tasks.assignee_id = ?)", roles, userID).
-		Where("NOT EXISTS (SELECT 1 FROM item_revisions r WHERE r.item_id = tasks.item_id AND r.editor_id = ?)", userID).
-		Where("NOT EXISTS (SELECT 1 FROM tasks d WHERE d.item_id = tasks.item_id AND d.actor_id = ? AND d.state IN ? AND d.revision = tasks.revision AND d.step <> tasks.step)",
-			userID, []string{models.TaskApproved, models.TaskReturned})
-}
-
 func (s *Server) listTasks(c *gin.Context) {
 	p := principal(c)
-	today := calendar.Today(time.Now()).String()
-	base := inboxQuery(s.DB.WithContext(c.Request.Context()), p.User.ID, p.Agency.ID, p.User.RoleList())
-	var open, overdue int64
-	if err := base.Session(&gorm.Session{}).Count(&open).Error; err != nil {
-		s.abortInternal(c, err)
-		return
-	}
-	if err := base.Session(&gorm.Session{}).Where("tasks.due_on < ?", today).Count(&overdue).Error; err != nil {
-		s.abortInternal(c, err)
-		return
-	}
-	q := base.Session(&gorm.Session{})
-	if st := c.Query("step"); st != "" {
-		q = q.Where("tasks.step_name = ?", st)
-	}
-	if col := c.Query("column"); col != "" {
-		q = q.Where("tasks.`column` = ?", col)
+	q := models.InboxQuery{
+		UserID: p.User.ID, AgencyID: p.Agency.ID, Roles: p.User.RoleList(),
+		Today:    calendar.Today(time.Now()).String(),
+		StepName: c.Query("step"), Column: c.Query("column"), Text: strings.TrimSpace(c.Query("q")),
 	}
 	switch c.Query("overdue") {
 	case "true", "1":
-		q = q.Where("tasks.due_on < ?", today)
+		q.Overdue = new(true)
 	case "false", "0":
-		q = q.Where("tasks.due_on >= ?", today)
+		q.Overdue = new(false)
 	}
-	if text := strings.TrimSpace(c.Query("q")); text != "" {
-		q = q.Where("tasks.title LIKE ? ESCAPE '!'", "%"+escapeLike(text)+"%")
+	ctx := c.Request.Context()
+	open, overdue, err := models.InboxCounts(ctx, s.DB, q)
+	if err != nil {
+		s.abortInternal(c, err)
+		return
 	}
 	limit, offset := paging(c)
-	var rows []models.Task
-	if err := q.Order("tasks.due_on, tasks.id").Limit(limit).Offset(offset).Find(&rows).Error; err != nil {
+	rows, err := models.InboxPage(ctx, s.DB, q, limit, offset)
+	if err != nil {
 		s.abortInternal(c, err)
 		return
 	}
 	out := make([]taskView, len(rows))
 	for i, t := range rows {
 		out[i] = taskView{ID: t.ID, ItemID: t.ItemID, Title: t.Title, Column: t.Column, Step: t.StepName, Role: t.Role,
-			DueOn: t.DueOn, Overdue: t.DueOn < today, Assignee: t.AssigneeID, Revision: t.Revision,
+			DueOn: t.DueOn, Overdue: t.DueOn < q.Today, Assignee: t.AssigneeID, Revision: t.Revision,
 			OpenedAt: t.OpenedAt.UTC().Format(time.RFC3339), StepNumber: t.Step + 1,
 			ApplicationID: t.ApplicationID, ApplicationNumber: t.ApplicationNumber}
 	}

@@ -112,15 +112,15 @@ const (
 // item so the inbox is one indexed query.
 type Task struct {
 	ID         uint       `gorm:"primaryKey" json:"id"`
-	AgencyID   uint       `gorm:"not null;index:idx_task_inbox,priority:1" json:"agency_id"`
+	AgencyID   uint       `gorm:"not null;index:idx_task_queue,priority:1;index:idx_task_assigned,priority:3" json:"agency_id"`
 	ItemID     uint       `gorm:"not null;uniqueIndex:idx_task_step,priority:1" json:"item_id"`
 	Round      int        `gorm:"not null;uniqueIndex:idx_task_step,priority:2" json:"round"`
 	Step       int        `gorm:"not null;uniqueIndex:idx_task_step,priority:3" json:"step"`
 	StepName   string     `gorm:"size:32;not null" json:"step_name"`
-	Role       string     `gorm:"size:16;not null;index:idx_task_inbox,priority:3" json:"role"`
-	State      string     `gorm:"size:16;not null;index:idx_task_inbox,priority:2" json:"state"`
-	DueOn      string     `gorm:"size:10;not null;index:idx_task_inbox,priority:4" json:"due_on"`
-	AssigneeID *uint      `gorm:"index" json:"assignee_id,omitempty"`
+	Role       string     `gorm:"size:16;not null;index:idx_task_queue,priority:3" json:"role"`
+	State      string     `gorm:"size:16;not null;index:idx_task_queue,priority:2;index:idx_task_assigned,priority:2" json:"state"`
+	DueOn      string     `gorm:"size:10;not null;index:idx_task_queue,priority:5;index:idx_task_assigned,priority:4" json:"due_on"`
+	AssigneeID *uint      `gorm:"index:idx_task_queue,priority:4;index:idx_task_assigned,priority:1" json:"assignee_id,omitempty"`
 	AssignedBy *uint      `json:"assigned_by,omitempty"`
 	Revision   int        `gorm:"not null" json:"revision"`
 	Title      string     `gorm:"size:300;not null" json:"title"`

@@ -69,6 +69,28 @@ var migrations = []migration{
 	{9, "applications: covering index for the report's concluded-in-year count", func(tx *gorm.DB) error {
 		return createIndex(tx, &Application{}, "idx_app_concluded", "applications (agency_id, concluded_on, applicant_kind, outcome)")
 	}},
+	{10, "inbox: task bars (segregation of duties), tallies of open tasks, indexes that serve each branch in due-date order", func(tx *gorm.DB) error {
+		if err := createTables(tx, &TaskBar{}, &TaskTally{}); err != nil {
+			return err
+		}
+		if err := createIndex(tx, &Task{}, "idx_task_queue", "tasks (agency_id, state, role, assignee_id, due_on)"); err != nil {
+			return err
+		}
+		if err := createIndex(tx, &Task{}, "idx_task_assigned", "tasks (assignee_id, state, agency_id, due_on)"); err != nil {
+			return err
+		}
+		for _, old := range []string{"idx_task_inbox", "idx_tasks_assignee_id"} {
+			if tx.Migrator().HasIndex(&Task{}, old) {
+				if err := tx.Migrator().DropIndex(&Task{}, old); err != nil {
+					return err
+				}
+			}
+		}
+		if err := RebuildTaskTallies(tx); err != nil {
+			return err
+		}
+		return RebuildTaskBars(tx)
+	}},
 }
 
 // createTables creates each table that does not exist yet.

@@ -85,14 +85,18 @@ func testDecisionsThroughTheWorkflow(t *testing.T, e *env) {
 	wantStatus(t, decide(reviewer, "return", task.ID, "  ", "ret-key-000001"), http.StatusBadRequest, "退回时必须填写意见")
 
 	// The inbox: overdue in red, due soon in amber, and the item page offers the decision.
-	e.db.Model(&models.Task{}).Where("id = ?", task.ID).Update("due_on", "2001-01-01")
+	if err := models.SetTaskDue(e.db, task.ID, "2001-01-01"); err != nil {
+		t.Fatal(err)
+	}
 	inbox := reviewer.get("/tasks")
 	wantStatus(t, inbox, http.StatusOK, "防汛工作方案", `class="task overdue"`, "已逾期", "逾期 1 件", fmt.Sprintf(`action="/tasks/%d/approve"`, task.ID))
 	wantStatus(t, reviewer.get("/"), http.StatusOK, `<a class="card alert" href="/tasks?overdue=true"><span class="num">1</span>`)
 	wantStatus(t, reviewer.get("/tasks?overdue=false"), http.StatusOK, "没有符合条件的待办")
 	wantStatus(t, reviewer.get("/tasks?column=通知公告&step=review"), http.StatusOK, "防汛工作方案")
 	wantStatus(t, reviewer.get("/tasks?q=不存在的标题"), http.StatusOK, "没有符合条件的待办")
-	e.db.Model(&models.Task{}).Where("id = ?", task.ID).Update("due_on", calendar.Today(time.Now()).String())
+	if err := models.SetTaskDue(e.db, task.ID, calendar.Today(time.Now()).String()); err != nil {
+		t.Fatal(err)
+	}
 	wantStatus(t, reviewer.get("/tasks"), http.StatusOK, `class="task soon"`, "今日到期")
 	wantStatus(t, reviewer.get(page), http.StatusOK, "待您办理：负责人审核", fmt.Sprintf(`action="/tasks/%d/return"`, task.ID))
 	wantStatus(t, leader.get(page), http.StatusOK, "当前环节：<strong>负责人审核</strong>")
