@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -125,4 +126,13 @@ func (b webBackend) Names(ctx context.Context, p *auth.Principal, userIDs, agenc
 		}
 	}
 	return users, agencies, nil
+}
+
+// RoleHolders lists whom a task of role in agencyID may be assigned to; an
+// agency outside the caller's scope has none.
+func (b webBackend) RoleHolders(ctx context.Context, p *auth.Principal, agencyID uint, role string) ([]models.User, error) {
+	if !slices.Contains(p.AgencyIDs, agencyID) {
+		return nil, nil
+	}
+	return models.RoleHolders(ctx, b.s.DB, agencyID, role)
 }

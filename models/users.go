@@ -80,3 +80,13 @@ func firstUser(q *gorm.DB) (*User, error) {
 	}
 	return &u, nil
 }
+
+// RoleHolders lists the enabled users of agencyID who hold role, by
+// username: those a task of that role may be assigned to.
+func RoleHolders(ctx context.Context, db *gorm.DB, agencyID uint, role string) ([]User, error) {
+	var us []User
+	err := db.WithContext(ctx).Preload("Roles").
+		Where("agency_id = ? AND disabled = ? AND id IN (SELECT user_id FROM user_roles WHERE role = ?)", agencyID, false, role).
+		Order("username").Find(&us).Error
+	return us, err
+}

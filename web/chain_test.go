@@ -172,3 +172,58 @@ func TestReturnResubmitShowsTheDiff(t *testing.T) {
 	wantStatus(t, editor.get(page), http.StatusOK, "已撤回")
 	wantStatus(t, reviewer.get("/tasks"), http.StatusOK, "暂无待办")
 }
+
+// TestClaimAndAssignFromTheItemPage: a holder of the step's role claims the
+// task; an admin hands it to someone else; a user who may not assign sees
+// the API's refusal.
+func TestClaimAndAssignFromTheItemPage(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		e := newChainEnvOn(t, db)
+		ctx := context.Background()
+		cg, _ := models.AgencyByCode(ctx, e.db, "chengguan")
+		hash, _ := auth.HashPassword(password)
+		if err := models.CreateUser(ctx, e.db, &models.User{AgencyID: cg.ID, Username: "reviewer_b", DisplayName: "审核乙", PasswordHash: hash},
+			[]string{models.RoleReviewer}); err != nil {
+			t.Fatal(err)
+		}
+		editor, reviewer, reviewerB, admin, leader := e.login("editor"), e.login("reviewer"), e.login("reviewer_b"), e.login("admin"), e.login("leader")
+		id := itemIDFrom(t, editor.postForm("/items/new", url.Values{"_idem": {"assign-create-01"}, "title": {"指定办理人测试"}, "column": {"通知公告"},
+			"formed_on": {calendar.Today(time.Now()).String()}, "then": {"submit"}}))
+		page := fmt.Sprintf("/items/%d", id)
+		task := e.openTask(id)
+		assign := fmt.Sprintf("/tasks/%d/assign", task.ID)
+		userID := func(name string) string {
+			u, err := models.UserByUsername(ctx, e.db, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(u.ID)
+		}
+
+		wantStatus(t, reviewer.get(page), http.StatusOK, "未指定办理人", "认领（只由我办理）", "审核乙（reviewer_b）", fmt.Sprintf(`action="%s"`, assign))
+		if strings.Contains(leader.get(page).body, fmt.Sprintf(`action="%s"`, assign)) {
+			t.Fatal("the leader, who neither holds the role nor administers, is offered the assign form")
+		}
+
+		// The reviewer claims it: reviewer_b may no longer decide it.
+		r := reviewer.postForm(assign, url.Values{"assignee_id": {userID("reviewer")}, "next": {page}, "_idem": {"claim-key-0001"}})
+		if r.status != http.StatusSeeOther || r.header.Get("Location") != page {
+			t.Fatalf("claim: %d %s", r.status, r.body)
+		}
+		wantStatus(t, reviewer.get(page), http.StatusOK, "已认领，该待办现在只由您办理", "已指定 城关镇负责人 办理")
+		if body := reviewerB.get(page).body; strings.Contains(body, "待您办理") || !strings.Contains(body, "已指定 城关镇负责人 办理") {
+			t.Fatal("after the claim reviewer_b is still offered the task, or not told who has it")
+		}
+
+		// The leader may not assign; the admin hands it to reviewer_b.
+		wantStatus(t, leader.postForm(assign, url.Values{"assignee_id": {userID("reviewer_b")}, "next": {page}, "_idem": {"leader-assign-1"}}),
+			http.StatusForbidden, "只有该待办的办理人或管理员可以指定办理人")
+		wantStatus(t, admin.get(page), http.StatusOK, fmt.Sprintf(`action="%s"`, assign), "审核乙（reviewer_b）")
+		if r := admin.postForm(assign, url.Values{"assignee_id": {userID("reviewer_b")}, "next": {page}, "_idem": {"admin-assign-01"}}); r.status != http.StatusSeeOther {
+			t.Fatalf("admin assign: %d %s", r.status, r.body)
+		}
+		wantStatus(t, reviewerB.get(page), http.StatusOK, "待您办理：负责人审核", "已指定 审核乙 办理")
+		wantStatus(t, admin.postForm(assign, url.Values{"next": {page}}), http.StatusSeeOther)
+		wantStatus(t, admin.get(page), http.StatusOK, "请选择办理人")
+	})
+}

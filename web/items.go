@@ -91,9 +91,12 @@ type itemData struct {
 	Diff          *diffView
 	Revisions     []int
 	ReturnComment *stepRow // the latest return, while the item is returned
-	SubmitKey     string
-	WithdrawKey   string
-	Self          string
+	// Assign: whom the open step may be assigned to, for a holder of its
+	// role or an admin; empty for anyone else.
+	Assign      *assignForm
+	SubmitKey   string
+	WithdrawKey string
+	Self        string
 }
 
 // names looks up the display names the page needs.
@@ -208,6 +211,12 @@ func (ui *UI) item(c *gin.Context) {
 				r := newTaskRow(t, today, soon)
 				d.MyTask = &r
 			}
+		}
+	}
+	if d.OpenStep != nil && (d.MyTask != nil || s.P.User.HasRole(models.RoleAdmin)) {
+		if d.Assign, err = ui.assignForm(c, d.OpenStep, s.P.User.ID); err != nil {
+			ui.fail(c, err, "/")
+			return
 		}
 	}
 	for r := 1; r <= it.Revision; r++ {
@@ -555,4 +564,78 @@ func (ui *UI) downloadAttachment(c *gin.Context) {
 	if err := ui.api(c, sess(c).Token).stream(c.Writer, fmt.Sprintf("/api/v1/items/%d/attachments/%d", id, aid)); err != nil {
 		ui.fail(c, err, fmt.Sprintf("/items/%d", id))
 	}
+}
+
+// --- 认领 and 指定办理人 --------------------------------------------------------
+
+// assignForm offers the open step to the holders of its role. The API (and
+// the workflow behind it) decides whether the caller may assign and whether
+// the person chosen may act; the list leaves out nobody it would accept.
+type assignForm struct {
+	TaskID   uint
+	Holders  []holderOption
+	CanClaim bool // the caller holds the role and the step is not theirs yet
+	Me       uint
+	Key      string
+	ClaimKey string
+	Assigned bool
+	Assignee string
+}
+
+type holderOption struct {
+	ID      uint
+	Name    string
+	Current bool
+}
+
+func (ui *UI) assignForm(c *gin.Context, step *stepRow, me uint) (*assignForm, error) {
+	s := sess(c)
+	holders, err := ui.b.RoleHolders(c.Request.Context(), s.P, step.AgencyID, step.Role)
+	if err != nil {
+		return nil, err
+	}
+	f := &assignForm{TaskID: step.ID, Me: me, Key: randomToken(), ClaimKey: randomToken(),
+		Assigned: step.AssigneeID != nil, Assignee: step.AssigneeName}
+	for _, u := range holders {
+		name := u.DisplayName
+		if name == "" {
+			name = u.Username
+		}
+		current := step.AssigneeID != nil && *step.AssigneeID == u.ID
+		f.Holders = append(f.Holders, holderOption{ID: u.ID, Name: name + "（" + u.Username + "）", Current: current})
+		if u.ID == me && !current {
+			f.CanClaim = true
+		}
+	}
+	return f, nil
+}
+
+// assign claims or hands on a task through the API; its refusals
+// (segregation of duties, a closed task, someone without the role) come
+// back as their Chinese message.
+func (ui *UI) assign(c *gin.Context) {
+	s := sess(c)
+	next := safeNext(c.PostForm("next"), "/tasks")
+	id, ok := ui.idParam(c, "待办", next)
+	if !ok {
+		return
+	}
+	assignee, err := strconv.ParseUint(c.PostForm("assignee_id"), 10, 32)
+	if err != nil || assignee == 0 {
+		setFlash(c, "error", "请选择办理人。")
+		c.Redirect(http.StatusSeeOther, next)
+		return
+	}
+	err = ui.api(c, s.Token).call(http.MethodPost, fmt.Sprintf("/api/v1/tasks/%d/assign", id),
+		map[string]any{"assignee_id": assignee}, nil, idem(c))
+	if err != nil {
+		ui.fail(c, err, next)
+		return
+	}
+	msg := "已指定办理人，对方将收到通知。"
+	if uint(assignee) == s.P.User.ID {
+		msg = "已认领，该待办现在只由您办理。"
+	}
+	setFlash(c, "ok", msg)
+	c.Redirect(http.StatusSeeOther, next)
 }

@@ -62,6 +62,9 @@ type Backend interface {
 	DecidedTasks(ctx context.Context, p *auth.Principal, limit, offset int) ([]models.Task, int64, map[uint]string, error)
 	// Names gives display names of users and agencies in the caller's scope.
 	Names(ctx context.Context, p *auth.Principal, userIDs, agencyIDs []uint) (users, agencies map[uint]string, err error)
+	// RoleHolders lists the users of an agency in the caller's scope who
+	// hold role: whom an open task of that role may be assigned to.
+	RoleHolders(ctx context.Context, p *auth.Principal, agencyID uint, role string) ([]models.User, error)
 	Logger() *slog.Logger
 }
 
@@ -101,6 +104,7 @@ func Mount(e *gin.Engine, b Backend) *UI {
 	authed.GET("/tasks", ui.tasks)
 	authed.POST("/tasks/:id/approve", ui.decide(actionApprove))
 	authed.POST("/tasks/:id/return", ui.decide(actionReturn))
+	authed.POST("/tasks/:id/assign", ui.assign)
 	authed.POST("/notifications/:id/read", ui.readNotification)
 	authed.GET("/done", ui.done)
 	authed.GET("/mine", ui.mine)
