@@ -1,6 +1,6 @@
 package workflows_test
 
-// Replay of recorded ItemReview histories. A change to the workflow code
+// Replay of recorded ItemReview and ApplicationCase histories. A change to the workflow code
 // that would make a running chain take another path on replay (a reordered,
 // added or removed activity, timer or signal wait) fails
 // TestReplayStoredHistories; such changes must go behind workflow.GetVersion.
@@ -65,18 +65,29 @@ var recordedScenarios = []string{
 	"calendar_change_mid_review",
 }
 
+// applicationScenarios are ApplicationCase histories, recorded through the
+// HTTP API by TestRecordApplicationHistories in package api:
+//
+//	go test ./api/ -run TestRecordApplicationHistories -record
+var applicationScenarios = []string{
+	"application_reply_sent_archived",
+	"application_correction_consultation_extension",
+	"application_withdrawn",
+}
+
 func TestReplayStoredHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(historiesDir, "*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range recordedScenarios {
+	for _, name := range append(slices.Clone(recordedScenarios), applicationScenarios...) {
 		if !slices.Contains(files, filepath.Join(historiesDir, name+".json")) {
 			t.Errorf("%s/%s.json is missing (go test ./workflows/ -run TestRecordHistories -record)", historiesDir, name)
 		}
 	}
 	replayer := sdkworker.NewWorkflowReplayer()
 	replayer.RegisterWorkflowWithOptions(workflows.ItemReview, workflow.RegisterOptions{Name: workflows.ItemReviewWorkflow})
+	replayer.RegisterWorkflowWithOptions(workflows.ApplicationCase, workflow.RegisterOptions{Name: workflows.ApplicationWorkflow})
 	logger := sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
