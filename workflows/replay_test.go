@@ -75,12 +75,16 @@ var applicationScenarios = []string{
 	"application_withdrawn",
 }
 
+// scheduledScenarios are the two workflows Temporal Schedules start, run
+// once each by TestRecordScheduledHistories (with -record).
+var scheduledScenarios = []string{"daily_digest", "annual_reports"}
+
 func TestReplayStoredHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(historiesDir, "*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range append(slices.Clone(recordedScenarios), applicationScenarios...) {
+	for _, name := range slices.Concat(recordedScenarios, applicationScenarios, scheduledScenarios) {
 		if !slices.Contains(files, filepath.Join(historiesDir, name+".json")) {
 			t.Errorf("%s/%s.json is missing (go test ./workflows/ -run TestRecordHistories -record)", historiesDir, name)
 		}
@@ -88,6 +92,8 @@ func TestReplayStoredHistories(t *testing.T) {
 	replayer := sdkworker.NewWorkflowReplayer()
 	replayer.RegisterWorkflowWithOptions(workflows.ItemReview, workflow.RegisterOptions{Name: workflows.ItemReviewWorkflow})
 	replayer.RegisterWorkflowWithOptions(workflows.ApplicationCase, workflow.RegisterOptions{Name: workflows.ApplicationWorkflow})
+	replayer.RegisterWorkflowWithOptions(workflows.DailyDigest, workflow.RegisterOptions{Name: workflows.DailyDigestWorkflow})
+	replayer.RegisterWorkflowWithOptions(workflows.AnnualReports, workflow.RegisterOptions{Name: workflows.AnnualReportsWorkflow})
 	logger := sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
@@ -117,39 +123,8 @@ func TestRecordHistories(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	quiet := slog.New(slog.DiscardHandler)
-	db := dbtest.SQLite(t)
-	if err := demo.Seed(ctx, db, "record-histories-1"); err != nil {
-		t.Fatal(err)
-	}
-	agency, err := models.AgencyByCode(ctx, db, "chengguan")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := models.CreateUser(ctx, db, &models.User{AgencyID: agency.ID, Username: "reviewer_b", DisplayName: "reviewer_b", PasswordHash: "x"},
-		[]string{models.RoleReviewer}); err != nil {
-		t.Fatal(err)
-	}
-	ts, err := devserver.Start(ctx, devserver.Options{DBPath: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default", Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ts.Stop() })
-	tc, err := client.Dial(client.Options{HostPort: ts.FrontendAddress(), Namespace: "default", Logger: sdklog.NewStructuredLogger(quiet)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tc.Close)
-	const queue = "gongkai"
-	w := worker.New(tc, queue, &activities.Activities{DB: db, Logger: quiet})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
-	r := &recorder{t: t, ctx: ctx, db: db, tc: tc, queue: queue, agency: agency}
-	if err := os.MkdirAll(historiesDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	r := newRecorder(t, ctx)
+	tc := r.tc
 
 	scenarios := map[string]func(it *models.Item) string{
 		// submit → 负责人审核 → 分管领导审批: published.
@@ -237,9 +212,72 @@ func TestRecordHistories(t *testing.T) {
 			if err := tc.GetWorkflow(ctx, workflows.ItemWorkflowID(it.ID), "").Get(ctx, &result); err != nil || result.Status != wantStatus {
 				t.Fatalf("workflow result %+v, %v", result, err)
 			}
-			r.export(it, filepath.Join(historiesDir, name+".json"))
+			r.export(workflows.ItemWorkflowID(it.ID), filepath.Join(historiesDir, name+".json"))
 		})
 	}
+}
+
+// TestRecordScheduledHistories runs DailyDigest and AnnualReports once each
+// (AnnualReports for last year, whose reminder dates have passed, so it ends
+// at once) and stores their histories.
+func TestRecordScheduledHistories(t *testing.T) {
+	if !*recordHistories {
+		t.Skip("regenerate with: go test ./workflows/ -run TestRecordScheduledHistories -record")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r := newRecorder(t, ctx)
+	for _, w := range []struct{ name, workflowType string }{
+		{"daily_digest", workflows.DailyDigestWorkflow},
+		{"annual_reports", workflows.AnnualReportsWorkflow},
+	} {
+		run, err := r.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "record-" + w.name, TaskQueue: r.queue}, w.workflowType)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := run.Get(ctx, nil); err != nil {
+			t.Fatalf("%s: %v", w.name, err)
+		}
+		r.export(run.GetID(), filepath.Join(historiesDir, w.name+".json"))
+	}
+}
+
+// newRecorder starts an embedded Temporal server and the real worker on a
+// fresh SQLite database with the demo data and a second reviewer.
+func newRecorder(t *testing.T, ctx context.Context) *recorder {
+	quiet := slog.New(slog.DiscardHandler)
+	db := dbtest.SQLite(t)
+	if err := demo.Seed(ctx, db, "record-histories-1"); err != nil {
+		t.Fatal(err)
+	}
+	agency, err := models.AgencyByCode(ctx, db, "chengguan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := models.CreateUser(ctx, db, &models.User{AgencyID: agency.ID, Username: "reviewer_b", DisplayName: "reviewer_b", PasswordHash: "x"},
+		[]string{models.RoleReviewer}); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := devserver.Start(ctx, devserver.Options{DBPath: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default", Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ts.Stop() })
+	tc, err := client.Dial(client.Options{HostPort: ts.FrontendAddress(), Namespace: "default", Logger: sdklog.NewStructuredLogger(quiet)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tc.Close)
+	const queue = "gongkai"
+	w := worker.New(tc, queue, &activities.Activities{DB: db, Logger: quiet})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	if err := os.MkdirAll(historiesDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &recorder{t: t, ctx: ctx, db: db, tc: tc, queue: queue, agency: agency}
 }
 
 func cmpOr(a, b string) string {
@@ -485,11 +523,11 @@ func (r *recorder) history(workflowID string) *historypb.History {
 
 // export writes the closed workflow's full history in the JSON format
 // WorkflowReplayer.ReplayWorkflowHistoryFromJSONFile reads.
-func (r *recorder) export(it *models.Item, path string) {
+func (r *recorder) export(workflowID string, path string) {
 	r.t.Helper()
-	h := r.history(workflows.ItemWorkflowID(it.ID))
+	h := r.history(workflowID)
 	if n := len(h.Events); n == 0 || h.Events[n-1].GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED {
-		r.t.Fatalf("history of item %d does not end with the workflow's completion", it.ID)
+		r.t.Fatalf("history of %s does not end with the workflow's completion", workflowID)
 	}
 	b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
 	if err != nil {
