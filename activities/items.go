@@ -378,6 +378,9 @@ func (a *Activities) notify(ctx context.Context, tx *gorm.DB, key string, itemID
 
 // deliver hands stored notifications to the Sender; a failed delivery is
 // logged, never retried into a duplicate in-app notification.
+// sendTimeout bounds one delivery through the Sender.
+const sendTimeout = 3 * time.Second
+
 func (a *Activities) deliver(ctx context.Context, ns []models.Notification) {
 	if a.Sender == nil {
 		return
@@ -385,7 +388,12 @@ func (a *Activities) deliver(ctx context.Context, ns []models.Notification) {
 	for _, n := range ns {
 		u, err := models.UserByID(ctx, a.DB, n.UserID)
 		if err == nil {
-			err = a.Sender.Send(ctx, n, u)
+			// Bounded: the transition has committed and runs inside the
+			// workflow task (a local activity); a slow sender must not
+			// hold it. Delivery is best effort, the in-app notice is the record.
+			sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+			err = a.Sender.Send(sctx, n, u)
+			cancel()
 		}
 		if err != nil && !errors.Is(err, context.Canceled) {
 			a.Logger.WarnContext(ctx, "notification delivery failed", "user_id", n.UserID, "kind", n.Kind, "err", err)

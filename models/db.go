@@ -61,10 +61,6 @@ func Open(dsn, sqlitePath string) (*gorm.DB, error) {
 	// writer wait instead of failing.
 	dsnSQLite := "file:" + sqlitePath +
 		"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_busy_timeout=10000&_txlock=immediate"
-	// Parsing SQL is a tenth of a request's CPU on SQLite (pure Go); the
-	// statements are few and fixed, so keep them prepared. The cache is
-	// bounded for the queries whose IN lists vary in length.
-	cfg.PrepareStmt, cfg.PrepareStmtMaxSize = true, 256
 	db, err := gorm.Open(sqlite.Open(dsnSQLite), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite %s: %w", sqlitePath, err)

@@ -154,10 +154,15 @@ func activityCtx(ctx workflow.Context) workflow.Context {
 // docs/benchmarks.md). Histories written before keep their regular activities.
 const changeLocalActivities = "local-activities"
 
+// localActivityCtx: one attempt may take 30 s (longer than SQLite's 10 s
+// busy timeout); attempts go on for a week, as the regular activities they
+// replace retried without end: a database outage must not fail an item's
+// workflow, whose state the tables mirror.
 func localActivityCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, MaximumInterval: 10 * time.Second},
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: 7 * 24 * time.Hour,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, MaximumInterval: 10 * time.Second},
 	})
 }
 
