@@ -441,6 +441,9 @@ func TestInboxLeavesOutBarredTasks(t *testing.T) {
 			}
 			return ids
 		}
+		if e := wantError(t, ts.do("GET", "/api/v1/tasks?offset=9223372036854775800", all, nil, nil), 400, CodeValidation); e.Field != "offset" {
+			t.Fatalf("a huge offset: field %q", e.Field)
+		}
 		inbox := ts.inbox(all)
 		if got := items(all); len(got) != 1 || got[0] != theirs.ID || inbox.Counts.Open != 1 {
 			t.Fatalf("allrounder's inbox: items %v counts %+v, want only item %d", got, inbox.Counts, theirs.ID)

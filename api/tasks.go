@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,6 +39,10 @@ func (s *Server) listTasks(c *gin.Context) {
 		return
 	}
 	limit, offset := paging(c)
+	if offset > models.MaxInboxOffset {
+		abortField(c, "offset", fmt.Sprintf("待办列表最多从第 %d 条起翻页，请用筛选条件缩小范围", models.MaxInboxOffset))
+		return
+	}
 	rows, err := models.InboxPage(ctx, s.DB, q, limit, offset)
 	if err != nil {
 		s.abortInternal(c, err)

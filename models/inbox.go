@@ -3,7 +3,9 @@ package models
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -75,10 +77,15 @@ type TaskTally struct {
 }
 
 func tally(tx *gorm.DB, agencyID uint, role, due string, delta int64) error {
-	return tx.Clauses(clause.OnConflict{
+	err := tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "agency_id"}, {Name: "role"}, {Name: "due_on"}},
 		DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("n + ?", delta)}),
 	}).Create(&TaskTally{AgencyID: agencyID, Role: role, DueOn: due, N: delta}).Error
+	if err != nil || delta > 0 {
+		return err
+	}
+	// Days with nothing open go, so the counts read only live rows.
+	return tx.Where("agency_id = ? AND role = ? AND due_on = ? AND n = 0", agencyID, role, due).Delete(&TaskTally{}).Error
 }
 
 // RebuildTaskTallies counts the open tasks afresh: for a schema that had no
@@ -122,42 +129,44 @@ func (q InboxQuery) assigned(db *gorm.DB) *gorm.DB {
 }
 
 // InboxCounts counts the open and overdue tasks of the inbox: the assigned
-// ones, and the tallies of the user's roles less the tasks barred.
+// ones, and the tallies of the user's roles less the tasks barred. One
+// statement, so all parts see the same moment.
 func InboxCounts(ctx context.Context, db *gorm.DB, q InboxQuery) (open, overdue int64, err error) {
 	db = db.WithContext(ctx)
-	const (
-		countTasks  = "COUNT(*) AS open, COALESCE(SUM(CASE WHEN tasks.due_on < ? THEN 1 ELSE 0 END), 0) AS overdue"
-		sumTallies  = "COALESCE(SUM(n), 0) AS open, COALESCE(SUM(CASE WHEN due_on < ? THEN n ELSE 0 END), 0) AS overdue"
-		add, remove = int64(1), int64(-1)
-	)
-	type part struct {
-		q      *gorm.DB
-		sum    string
-		factor int64
-	}
-	parts := []part{{q.unbarred(q.assigned(db)), countTasks, add}}
+	const countTasks = "COUNT(*) AS open, COALESCE(SUM(CASE WHEN tasks.due_on < ? THEN 1 ELSE 0 END), 0) AS overdue"
+	parts := []*gorm.DB{q.unbarred(q.assigned(db)).Select(countTasks, q.Today)}
 	if len(q.Roles) > 0 {
-		// The bars on the tallied tasks, read from the user's bars (few)
-		// and looked up by task id.
-		barred := db.Table("task_bars b").Joins("JOIN tasks ON tasks.id = b.task_id").
-			Where("b.user_id = ? AND b.agency_id = ? AND b.role IN ? AND tasks.state = ? AND tasks.assignee_id IS NULL",
-				q.UserID, q.AgencyID, q.Roles, TaskOpen)
 		parts = append(parts,
-			part{db.Model(&TaskTally{}).Where("agency_id = ? AND role IN ?", q.AgencyID, q.Roles), sumTallies, add},
-			part{barred, countTasks, remove})
+			db.Model(&TaskTally{}).Where("agency_id = ? AND role IN ?", q.AgencyID, q.Roles).
+				Select("COALESCE(SUM(n), 0) AS open, COALESCE(SUM(CASE WHEN due_on < ? THEN n ELSE 0 END), 0) AS overdue", q.Today),
+			// The bars on tallied tasks, read from the user's bars (few) and
+			// looked up by task id; subtracted.
+			db.Table("task_bars b").Joins("JOIN tasks ON tasks.id = b.task_id").
+				Where("b.user_id = ? AND b.agency_id = ? AND b.role IN ? AND tasks.state = ? AND tasks.assignee_id IS NULL",
+					q.UserID, q.AgencyID, q.Roles, TaskOpen).
+				Select("-COUNT(*) AS open, -COALESCE(SUM(CASE WHEN tasks.due_on < ? THEN 1 ELSE 0 END), 0) AS overdue", q.Today))
 	}
-	for _, p := range parts {
-		var c struct{ Open, Overdue int64 }
-		if err := p.q.Select(p.sum, q.Today).Scan(&c).Error; err != nil {
-			return 0, 0, err
+	union, args := "", []any{}
+	for i, p := range parts {
+		if i > 0 {
+			union += " UNION ALL "
 		}
-		open, overdue = open+p.factor*c.Open, overdue+p.factor*c.Overdue
+		union += "SELECT * FROM (?) p" + strconv.Itoa(i)
+		args = append(args, p)
 	}
-	return open, overdue, nil
+	var c struct{ Open, Overdue int64 }
+	err = db.Raw("SELECT COALESCE(SUM(open), 0) AS open, COALESCE(SUM(overdue), 0) AS overdue FROM ("+union+") parts", args...).Scan(&c).Error
+	return c.Open, c.Overdue, err
 }
+
+// MaxInboxOffset bounds paging: each branch reads offset+limit tasks.
+const MaxInboxOffset = 10000
 
 // InboxPage reads limit tasks from offset, by due date then id.
 func InboxPage(ctx context.Context, db *gorm.DB, q InboxQuery, limit, offset int) ([]Task, error) {
+	if offset < 0 || offset > MaxInboxOffset || limit < 1 {
+		return nil, fmt.Errorf("inbox page: offset %d, limit %d out of range", offset, limit)
+	}
 	db = db.WithContext(ctx)
 	// One query per role and one for the assigned tasks, each in index
 	// order; merged here. An IN over roles would make the database sort

@@ -163,6 +163,9 @@ func Migrate(ctx context.Context, db *gorm.DB) (applied []int, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := newerThanBuild(done); err != nil {
+		return nil, err
+	}
 	for _, m := range migrations {
 		if done[m.Version] {
 			continue
@@ -183,8 +186,14 @@ func Migrate(ctx context.Context, db *gorm.DB) (applied []int, err error) {
 	return applied, nil
 }
 
-// CheckSchema returns ErrSchemaOutdated unless every migration is applied.
-// The production api and worker call it instead of migrating themselves.
+// ErrSchemaNewer means the database was migrated by a newer build: this
+// one would write rows without what the newer schema keeps in step with
+// them (the inbox's bars and tallies, say). Stop it and run the new build.
+var ErrSchemaNewer = errors.New("database schema is newer than this build: run the build that migrated it")
+
+// CheckSchema returns ErrSchemaOutdated unless every migration is applied,
+// and ErrSchemaNewer if the database has migrations this build lacks. The
+// production api and worker call it instead of migrating themselves.
 func CheckSchema(ctx context.Context, db *gorm.DB) error {
 	if !db.Migrator().HasTable(&SchemaMigration{}) {
 		return ErrSchemaOutdated
@@ -196,6 +205,15 @@ func CheckSchema(ctx context.Context, db *gorm.DB) error {
 	for _, m := range migrations {
 		if !done[m.Version] {
 			return ErrSchemaOutdated
+		}
+	}
+	return newerThanBuild(done)
+}
+
+func newerThanBuild(done map[int]bool) error {
+	for v := range done {
+		if v > LatestVersion() {
+			return fmt.Errorf("%w (database at version %d, this build knows %d)", ErrSchemaNewer, v, LatestVersion())
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -94,6 +95,25 @@ func TestAgencyTreeAndUserScope(t *testing.T) {
 		got, err := models.UserInAgencies(ctx, db, u.ID, []uint{other.ID})
 		if err != nil || !got.HasRole(models.RoleClerk) || got.HasRole(models.RoleAdmin) {
 			t.Fatalf("own user: %+v %v", got, err)
+		}
+	})
+}
+
+// A database migrated by a newer build is refused by the api and worker
+// (CheckSchema) and by serve and migrate (Migrate): this build would write
+// rows without what the newer schema keeps in step with them.
+func TestCheckSchemaRefusesNewerDatabase(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		future := models.SchemaMigration{Version: models.LatestVersion() + 1, Name: "from a newer build", AppliedAt: time.Now()}
+		if err := db.Create(&future).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := models.CheckSchema(ctx, db); !errors.Is(err, models.ErrSchemaNewer) {
+			t.Fatalf("CheckSchema = %v, want ErrSchemaNewer", err)
+		}
+		if _, err := models.Migrate(ctx, db); !errors.Is(err, models.ErrSchemaNewer) { // gongkai serve and migrate
+			t.Fatalf("Migrate = %v, want ErrSchemaNewer", err)
 		}
 	})
 }

@@ -41,6 +41,11 @@ func openTask(tx *gorm.DB, id uint) (*Task, error) {
 	return &t, err
 }
 
+// Each change below is a conditional UPDATE on the state it read, and the
+// tally moves only if that row changed: two attempts of one transition that
+// overlap (a retried local activity whose first attempt still runs) cannot
+// both count it, whatever snapshot MySQL gave their reads.
+
 // CloseTask closes the open task id with state (approved, returned,
 // cancelled) as decided by actor; a closed task is left alone.
 func CloseTask(tx *gorm.DB, id uint, state string, actorID uint, comment string, at time.Time) error {
@@ -48,9 +53,9 @@ func CloseTask(tx *gorm.DB, id uint, state string, actorID uint, comment string,
 	if t == nil || err != nil {
 		return err
 	}
-	err = tx.Model(&Task{}).Where("id = ?", id).Updates(map[string]any{"state": state, "closed_at": at, "actor_id": actorID, "comment": comment}).Error
-	if err != nil {
-		return err
+	res := sameTask(tx, t).Updates(map[string]any{"state": state, "closed_at": at, "actor_id": actorID, "comment": comment})
+	if res.Error != nil || res.RowsAffected == 0 {
+		return res.Error
 	}
 	if t.AssigneeID == nil {
 		if err := tally(tx, t.AgencyID, t.Role, t.DueOn, -1); err != nil {
@@ -66,13 +71,11 @@ func AssignTask(tx *gorm.DB, id, assigneeID, by uint) error {
 	if t == nil || err != nil {
 		return err
 	}
-	if err := tx.Model(&Task{}).Where("id = ?", id).Updates(map[string]any{"assignee_id": assigneeID, "assigned_by": by}).Error; err != nil {
-		return err
+	res := sameTask(tx, t).Updates(map[string]any{"assignee_id": assigneeID, "assigned_by": by})
+	if res.Error != nil || res.RowsAffected == 0 || t.AssigneeID != nil {
+		return res.Error
 	}
-	if t.AssigneeID == nil { // it leaves the role's queue
-		return tally(tx, t.AgencyID, t.Role, t.DueOn, -1)
-	}
-	return nil
+	return tally(tx, t.AgencyID, t.Role, t.DueOn, -1) // it left the role's queue
 }
 
 // SetTaskDue moves the open task id's due date (a calendar change).
@@ -81,14 +84,22 @@ func SetTaskDue(tx *gorm.DB, id uint, due string) error {
 	if t == nil || err != nil || t.DueOn == due {
 		return err
 	}
-	if err := tx.Model(&Task{}).Where("id = ?", id).Update("due_on", due).Error; err != nil {
+	res := sameTask(tx, t).Update("due_on", due)
+	if res.Error != nil || res.RowsAffected == 0 || t.AssigneeID != nil {
+		return res.Error
+	}
+	if err := tally(tx, t.AgencyID, t.Role, t.DueOn, -1); err != nil {
 		return err
 	}
+	return tally(tx, t.AgencyID, t.Role, due, 1)
+}
+
+// sameTask selects task t only while it is still as read: open, with the
+// same assignee and due date.
+func sameTask(tx *gorm.DB, t *Task) *gorm.DB {
+	q := tx.Model(&Task{}).Where("id = ? AND state = ? AND due_on = ?", t.ID, TaskOpen, t.DueOn)
 	if t.AssigneeID == nil {
-		if err := tally(tx, t.AgencyID, t.Role, t.DueOn, -1); err != nil {
-			return err
-		}
-		return tally(tx, t.AgencyID, t.Role, due, 1)
+		return q.Where("assignee_id IS NULL")
 	}
-	return nil
+	return q.Where("assignee_id = ?", *t.AssigneeID)
 }
