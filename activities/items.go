@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -109,6 +111,17 @@ func (a *Activities) ApplyItemTransition(ctx context.Context, t ItemTransition) 
 				return nil
 			}
 			return a.openTask(ctx, tx, t, now, &res)
+		}
+		// The same transition number under another action: the workflow lost
+		// the transition the records hold (its process died before Temporal
+		// recorded it). Refuse; the API brings the workflow up to the records.
+		prefix := t.Key[:strings.LastIndex(t.Key, "/")+1]
+		var other int64
+		if err := tx.Model(&models.AuditEvent{}).Where("event_key IN ?", models.TransitionKeys(prefix)).Count(&other).Error; err != nil {
+			return err
+		}
+		if other > 0 {
+			return temporal.NewNonRetryableApplicationError("该信息的记录比流程多一步，请重试", models.ErrTransitionConflict, nil)
 		}
 		if c := t.CloseTask; c != nil {
 			if err := models.CloseTask(tx, c.TaskID, c.State, t.ActorID, t.Comment, now); err != nil {

@@ -20,11 +20,13 @@ import (
 
 	"gongkai/activities"
 	"gongkai/auth"
+	"gongkai/calendar"
 	"gongkai/content"
 	"gongkai/dbtest"
 	"gongkai/devserver"
 	"gongkai/models"
 	"gongkai/worker"
+	"gongkai/workflows"
 )
 
 // newChainServer is a test server wired to an embedded Temporal server and
@@ -528,4 +530,87 @@ func TestAssignMovesTheTaskBetweenInboxes(t *testing.T) {
 		ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", ts.taskFor(leader, it.ID).ID), leader, nil, 200)
 		checkTallies(t, db)
 	})
+}
+
+// loseTransition applies the workflow's next transition to the records as
+// its local activity would, without telling the workflow: what a process
+// that dies between the two leaves behind.
+func loseTransition(t *testing.T, ts *testServer, itemID uint, build func(st workflows.ItemState, key string) activities.ItemTransition) {
+	t.Helper()
+	ctx := context.Background()
+	v, err := ts.Temporal.QueryWorkflow(ctx, workflows.ItemWorkflowID(itemID), "", workflows.QueryItemState)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st workflows.ItemState
+	if err := v.Get(&st); err != nil {
+		t.Fatal(err)
+	}
+	a := &activities.Activities{DB: ts.DB, Logger: slog.New(slog.DiscardHandler)}
+	tr := build(st, "")
+	tr.Key = fmt.Sprintf("%s/t%d/%s", workflows.ItemWorkflowID(itemID), st.Transitions+1, tr.Action)
+	tr.ItemID, tr.AgencyID, tr.Region, tr.Today = itemID, st.In.AgencyID, st.In.Region, calendar.Today(time.Now()).String()
+	if _, err := a.ApplyItemTransition(ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A decision whose transition reached the records but not the workflow
+// (the process died in between) is caught up: the next step can be decided,
+// nothing is written twice, and a different decision in its place is refused.
+func TestWorkflowCatchesUpWithItsRecords(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ts := newChainServer(t, db)
+		editor, reviewer, leader := ts.login("editor"), ts.login("reviewer"), ts.login("leader")
+		reviewerID, leaderID := userIDOf(t, db, "reviewer"), userIDOf(t, db, "leader")
+
+		// The reviewer's approval is lost to the workflow: the leader's task
+		// is open in the records; approving it brings the workflow up first.
+		it := ts.createItem(editor, "记录领先于流程")
+		ts.expect("POST", fmt.Sprintf("/api/v1/items/%d/submit", it.ID), editor, nil, 200)
+		loseTransition(t, ts, it.ID, func(st workflows.ItemState, _ string) activities.ItemTransition {
+			next := st.Steps[1]
+			return activities.ItemTransition{Action: "approve", ActorID: reviewerID, Comment: "同意", Status: models.ItemInApproval,
+				CloseTask: &activities.CloseTask{TaskID: st.TaskID, State: models.TaskApproved},
+				OpenTask: &activities.OpenTask{Round: st.Round, Step: 1, StepName: next.Name, Role: next.Role, Workdays: next.Workdays,
+					Revision: st.Revision, Title: st.Title, Column: st.Column}}
+		})
+		ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", ts.taskFor(leader, it.ID).ID), leader, nil, 200)
+		var got itemResp
+		ts.do("GET", fmt.Sprintf("/api/v1/items/%d", it.ID), editor, nil, &got)
+		if got.Status != models.ItemPublished || len(got.Steps) != 2 {
+			t.Fatalf("after catching up: %s with %d steps", got.Status, len(got.Steps))
+		}
+		var approvals int64
+		db.Model(&models.AuditEvent{}).Where("object_type = ? AND object_id = ? AND action = ?", "item", strconv.Itoa(int(it.ID)), "approve").Count(&approvals)
+		if approvals != 1 {
+			t.Fatalf("%d approve events, want 1", approvals)
+		}
+		checkTallies(t, db)
+
+		// The leader's publication is lost: the author's withdrawal in its
+		// place is refused once the workflow knows the item is published.
+		it2 := ts.createItem(editor, "发布后不能撤回")
+		ts.expect("POST", fmt.Sprintf("/api/v1/items/%d/submit", it2.ID), editor, nil, 200)
+		ts.expect("POST", fmt.Sprintf("/api/v1/tasks/%d/approve", ts.taskFor(reviewer, it2.ID).ID), reviewer, nil, 200)
+		loseTransition(t, ts, it2.ID, func(st workflows.ItemState, _ string) activities.ItemTransition {
+			return activities.ItemTransition{Action: "publish", ActorID: leaderID, Status: models.ItemPublished, Publish: true,
+				CloseTask: &activities.CloseTask{TaskID: st.TaskID, State: models.TaskApproved}}
+		})
+		// (The caught-up workflow publishes and ends: "the chain has ended".)
+		wantError(t, ts.do("POST", fmt.Sprintf("/api/v1/items/%d/withdraw", it2.ID), editor, nil, nil), 409, CodeTaskClosed)
+		ts.do("GET", fmt.Sprintf("/api/v1/items/%d", it2.ID), editor, nil, &got)
+		if got.Status != models.ItemPublished {
+			t.Fatalf("a lost publication then a withdrawal left the item %s", got.Status)
+		}
+	})
+}
+
+func userIDOf(t *testing.T, db *gorm.DB, username string) uint {
+	t.Helper()
+	u, err := models.UserByUsername(context.Background(), db, username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -277,36 +278,43 @@ func (s *Server) submitItem(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p := principal(c)
-	var revs []models.ItemRevision
-	if err := s.DB.WithContext(c.Request.Context()).Where("item_id = ?", it.ID).Order("revision").Find(&revs).Error; err != nil || len(revs) == 0 {
-		s.abortInternal(c, fmt.Errorf("revisions of item %d: %v", it.ID, err))
-		return
-	}
-	steps, err := models.ChainFor(c.Request.Context(), s.DB, it.AgencyID, it.Column)
-	if it.Kind == models.KindExtension {
-		steps = models.ExtensionChain
-	}
+	req, err := s.submitRequest(c.Request.Context(), it, actorOf(principal(c)))
 	if err != nil {
 		s.abortInternal(c, err)
 		return
+	}
+	region := s.agencyRegion(c, it.AgencyID)
+	in := s.itemInput(it, region)
+	res, ok := s.updateItem(c, &in, it.ID, workflows.UpdateSubmit, s.updateID(c, "submit", it.ID, req.Revision), req)
+	if !ok {
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+// submitRequest submits the item's current revision as actor: the chain for
+// its column as configured now, and everyone who wrote a revision.
+func (s *Server) submitRequest(ctx context.Context, it *models.Item, actor workflows.Actor) (workflows.SubmitRequest, error) {
+	var revs []models.ItemRevision
+	if err := s.DB.WithContext(ctx).Where("item_id = ?", it.ID).Order("revision").Find(&revs).Error; err != nil || len(revs) == 0 {
+		return workflows.SubmitRequest{}, fmt.Errorf("revisions of item %d: %v", it.ID, err)
+	}
+	steps, err := models.ChainFor(ctx, s.DB, it.AgencyID, it.Column)
+	if err != nil {
+		return workflows.SubmitRequest{}, err
+	}
+	if it.Kind == models.KindExtension {
+		steps = models.ExtensionChain
 	}
 	var editors []uint
 	for _, r := range revs {
 		editors = append(editors, r.EditorID)
 	}
 	cur := revs[len(revs)-1]
-	req := workflows.SubmitRequest{
-		Actor: actorOf(p), Revision: cur.Revision, ContentHash: cur.ContentHash, EditorIDs: editors,
+	return workflows.SubmitRequest{
+		Actor: actor, Revision: cur.Revision, ContentHash: cur.ContentHash, EditorIDs: editors,
 		Steps: steps, Title: it.Title, Column: it.Column,
-	}
-	region := s.agencyRegion(c, it.AgencyID)
-	in := s.itemInput(it, region)
-	res, ok := s.updateItem(c, &in, it.ID, workflows.UpdateSubmit, s.updateID(c, "submit", it.ID, cur.Revision), req)
-	if !ok {
-		return
-	}
-	c.JSON(http.StatusOK, res)
+	}, nil
 }
 
 func (s *Server) withdrawItem(c *gin.Context) {

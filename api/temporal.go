@@ -61,8 +61,38 @@ func (s *Server) updateItem(c *gin.Context, start *workflows.ItemInput, itemID u
 		o := itemStartOptions(s, *start)
 		opts, input = &o, *start
 	}
-	ok := s.update(c, workflows.ItemWorkflowID(itemID), opts, workflows.ItemReviewWorkflow, input, name, updateID, arg, &res)
-	return res, ok
+	send := func() error {
+		return s.sendUpdate(c.Request.Context(), workflows.ItemWorkflowID(itemID), opts, workflows.ItemReviewWorkflow, input, name, updateID, arg, &res)
+	}
+	err := send()
+	if mayBeBehind(err) {
+		// The records may be a transition ahead of the workflow (see
+		// catchUpItem): bring it up to them and ask again.
+		if caught, cerr := s.catchUpItem(c.Request.Context(), itemID); cerr != nil {
+			s.log.WarnContext(c.Request.Context(), "catching up an item's workflow", "item_id", itemID, "err", cerr)
+		} else if caught {
+			err = send()
+		}
+	}
+	if err != nil {
+		s.abortWorkflowError(c, err)
+		return res, false
+	}
+	return res, true
+}
+
+// mayBeBehind: the workflow refused a decision the way it would if the
+// records were a transition ahead of it.
+func mayBeBehind(err error) bool {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return false
+	}
+	switch appErr.Type() {
+	case workflows.ErrTaskClosed, workflows.ErrInvalidState, models.ErrTransitionConflict:
+		return true
+	}
+	return false
 }
 
 func (s *Server) appStartOptions(app *models.Application) *client.StartWorkflowOptions {
@@ -79,6 +109,15 @@ func (s *Server) appStartOptions(app *models.Application) *client.StartWorkflowO
 // running. updateID makes a retried request land once. On failure it has
 // answered the request and returns false.
 func (s *Server) update(c *gin.Context, workflowID string, start *client.StartWorkflowOptions, workflowType string, input any, name, updateID string, arg, res any) bool {
+	if err := s.sendUpdate(c.Request.Context(), workflowID, start, workflowType, input, name, updateID, arg, res); err != nil {
+		s.abortWorkflowError(c, err)
+		return false
+	}
+	return true
+}
+
+// sendUpdate is update without the HTTP answer.
+func (s *Server) sendUpdate(ctx context.Context, workflowID string, start *client.StartWorkflowOptions, workflowType string, input any, name, updateID string, arg, res any) error {
 	opts := client.UpdateWorkflowOptions{
 		WorkflowID:   workflowID,
 		UpdateName:   name,
@@ -90,18 +129,14 @@ func (s *Server) update(c *gin.Context, workflowID string, start *client.StartWo
 	var err error
 	if start != nil {
 		op := s.Temporal.NewWithStartWorkflowOperation(*start, workflowType, input)
-		h, err = s.Temporal.UpdateWithStartWorkflow(c.Request.Context(), client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op, UpdateOptions: opts})
+		h, err = s.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: op, UpdateOptions: opts})
 	} else {
-		h, err = s.Temporal.UpdateWorkflow(c.Request.Context(), opts)
+		h, err = s.Temporal.UpdateWorkflow(ctx, opts)
 	}
 	if err == nil {
-		err = h.Get(c.Request.Context(), res)
+		err = h.Get(ctx, res)
 	}
-	if err != nil {
-		s.abortWorkflowError(c, err)
-		return false
-	}
-	return true
+	return err
 }
 
 // abortWorkflowError maps a workflow's refusal to its HTTP answer.

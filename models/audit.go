@@ -50,3 +50,23 @@ func AuditOnce(ctx context.Context, db *gorm.DB, key string, e AuditEvent, befor
 	e.EventKey = &key
 	return Audit(ctx, db.Clauses(clause.OnConflict{DoNothing: true}), e, before, after)
 }
+
+// ItemTransitionActions are the audit actions of an item's transitions;
+// each transition's event key is "<workflow id>/t<n>/<action>".
+var ItemTransitionActions = []string{
+	"submit", "resubmit_changed", "resubmit_unchanged", "approve", "publish", "approve_final", "return", "withdraw", "assign",
+}
+
+// ErrTransitionConflict is the refusal type of a transition whose number
+// the records already hold under another action: the workflow is behind.
+const ErrTransitionConflict = "transition_conflict"
+
+// TransitionKeys are the event keys any transition numbered by prefix
+// ("<workflow id>/t<n>/") can have.
+func TransitionKeys(prefix string) []string {
+	keys := make([]string, len(ItemTransitionActions))
+	for i, a := range ItemTransitionActions {
+		keys[i] = prefix + a
+	}
+	return keys
+}
