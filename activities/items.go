@@ -101,26 +101,23 @@ func (a *Activities) ApplyItemTransition(ctx context.Context, t ItemTransition) 
 	var res TransitionResult
 	var sent []models.Notification
 	err := a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var done int64
-		if err := tx.Model(&models.AuditEvent{}).Where("event_key = ?", t.Key).Count(&done).Error; err != nil {
+		// What the records hold under this transition's number: this
+		// transition (a retry: answer as before), another one (the workflow
+		// lost it, its process having died before Temporal recorded it:
+		// refuse, and the API brings the workflow up to the records), or none.
+		var applied []string
+		prefix := t.Key[:strings.LastIndex(t.Key, "/")+1]
+		if err := tx.Model(&models.AuditEvent{}).Where("event_key IN ?", models.TransitionKeys(prefix)).Pluck("event_key", &applied).Error; err != nil {
 			return err
 		}
 		now := time.Now().UTC()
-		if done > 0 { // a retry of a transition already applied: answer as before
+		switch {
+		case slices.Contains(applied, t.Key):
 			if t.OpenTask == nil {
 				return nil
 			}
 			return a.openTask(ctx, tx, t, now, &res)
-		}
-		// The same transition number under another action: the workflow lost
-		// the transition the records hold (its process died before Temporal
-		// recorded it). Refuse; the API brings the workflow up to the records.
-		prefix := t.Key[:strings.LastIndex(t.Key, "/")+1]
-		var other int64
-		if err := tx.Model(&models.AuditEvent{}).Where("event_key IN ?", models.TransitionKeys(prefix)).Count(&other).Error; err != nil {
-			return err
-		}
-		if other > 0 {
+		case len(applied) > 0:
 			return temporal.NewNonRetryableApplicationError("该信息的记录比流程多一步，请重试", models.ErrTransitionConflict, nil)
 		}
 		if c := t.CloseTask; c != nil {
