@@ -386,11 +386,11 @@ func (a *Activities) notify(ctx context.Context, tx *gorm.DB, key string, itemID
 	return out, nil
 }
 
-// deliver hands stored notifications to the Sender; a failed delivery is
-// logged, never retried into a duplicate in-app notification.
 // sendTimeout bounds one delivery through the Sender.
 const sendTimeout = 3 * time.Second
 
+// deliver hands stored notifications to the Sender; a failed delivery is
+// logged, never retried into a duplicate in-app notification.
 func (a *Activities) deliver(ctx context.Context, ns []models.Notification) {
 	if a.Sender == nil {
 		return

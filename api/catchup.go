@@ -26,17 +26,18 @@ import (
 // applied and answers as the first time, so the workflow takes the step the
 // records took, and nothing is written twice.
 
-// transitionActions are the audit actions of an item's transitions, by the
-// Update that makes each.
-var transitionActions = map[string]string{
-	"submit": workflows.UpdateSubmit, "resubmit_changed": workflows.UpdateSubmit, "resubmit_unchanged": workflows.UpdateSubmit,
-	"approve": workflows.UpdateApprove, "publish": workflows.UpdateApprove, "approve_final": workflows.UpdateApprove,
-	"return": workflows.UpdateReturn, "withdraw": workflows.UpdateWithdraw, "assign": workflows.UpdateAssign,
+// catchUpItem reports whether it brought the item's workflow up to its
+// records. A failure is logged: the caller answers the request as it would
+// have anyway.
+func (s *Server) catchUpItem(ctx context.Context, itemID uint) bool {
+	caught, err := s.catchUp(ctx, itemID)
+	if err != nil {
+		s.log.WarnContext(ctx, "catching up an item's workflow", "item_id", itemID, "err", err)
+	}
+	return caught
 }
 
-// catchUpItem reports whether it brought the item's workflow up to its
-// records.
-func (s *Server) catchUpItem(ctx context.Context, itemID uint) (bool, error) {
+func (s *Server) catchUp(ctx context.Context, itemID uint) (bool, error) {
 	wfID := workflows.ItemWorkflowID(itemID)
 	v, err := s.Temporal.QueryWorkflow(ctx, wfID, "", workflows.QueryItemState)
 	if err != nil {
@@ -69,10 +70,7 @@ func (s *Server) catchUpItem(ctx context.Context, itemID uint) (bool, error) {
 	}
 	_ = json.Unmarshal([]byte(ev.After), &rec)
 
-	update, ok := transitionActions[ev.Action]
-	if !ok {
-		return false, fmt.Errorf("transition %s: unknown action %q", *ev.EventKey, ev.Action)
-	}
+	update := models.ItemTransitionActions[ev.Action]
 	var arg any
 	switch update {
 	case workflows.UpdateApprove, workflows.UpdateReturn:
@@ -98,6 +96,8 @@ func (s *Server) catchUpItem(ctx context.Context, itemID uint) (bool, error) {
 			return false, err
 		}
 		arg = req
+	default:
+		return false, fmt.Errorf("transition %s: action %q is made by no known Update", *ev.EventKey, ev.Action)
 	}
 	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: wfID, UpdateName: update, UpdateID: "catch-up/" + *ev.EventKey, Args: []any{arg},

@@ -614,3 +614,14 @@ func userIDOf(t *testing.T, db *gorm.DB, username string) uint {
 	}
 	return u.ID
 }
+
+// The actions the records key transitions by name the Updates that make
+// them: catch-up re-sends a lost transition through that Update.
+func TestTransitionActionsNameUpdates(t *testing.T) {
+	updates := []string{workflows.UpdateSubmit, workflows.UpdateApprove, workflows.UpdateReturn, workflows.UpdateWithdraw, workflows.UpdateAssign}
+	for action, update := range models.ItemTransitionActions {
+		if !slices.Contains(updates, update) {
+			t.Errorf("action %q is made by %q, which is no ItemReview Update", action, update)
+		}
+	}
+}

@@ -78,15 +78,6 @@ func (s *Server) loadTask(c *gin.Context) (*models.Task, bool) {
 	return &t, true
 }
 
-// catchUpClosed: a decision on a task the records show closed is refused,
-// but the item's workflow may not know yet (see catchUpItem): bring it up
-// to date, so the item's next step can be decided.
-func (s *Server) catchUpClosed(c *gin.Context, t *models.Task) {
-	if _, err := s.catchUpItem(c.Request.Context(), t.ItemID); err != nil {
-		s.log.WarnContext(c.Request.Context(), "catching up an item's workflow", "item_id", t.ItemID, "err", err)
-	}
-}
-
 type decisionBody struct {
 	Comment string `json:"comment"`
 }
@@ -108,7 +99,9 @@ func (s *Server) decideTask(update string) gin.HandlerFunc {
 			return
 		}
 		if t.State != models.TaskOpen {
-			s.catchUpClosed(c, t)
+			// Refused; but the workflow may not know the task closed yet
+			// (see catchUpItem): bring it up, so the next step can be decided.
+			s.catchUpItem(c.Request.Context(), t.ItemID)
 			abort(c, http.StatusConflict, CodeTaskClosed, "该待办已办结")
 			return
 		}
@@ -161,7 +154,7 @@ func (s *Server) assignTask(c *gin.Context) {
 		return
 	}
 	if t.State != models.TaskOpen {
-		s.catchUpClosed(c, t)
+		s.catchUpItem(c.Request.Context(), t.ItemID) // as in decideTask
 		abort(c, http.StatusConflict, CodeTaskClosed, "该待办已办结")
 		return
 	}

@@ -68,9 +68,7 @@ func (s *Server) updateItem(c *gin.Context, start *workflows.ItemInput, itemID u
 	if mayBeBehind(err) {
 		// The records may be a transition ahead of the workflow (see
 		// catchUpItem): bring it up to them and ask again.
-		if caught, cerr := s.catchUpItem(c.Request.Context(), itemID); cerr != nil {
-			s.log.WarnContext(c.Request.Context(), "catching up an item's workflow", "item_id", itemID, "err", cerr)
-		} else if caught {
+		if s.catchUpItem(c.Request.Context(), itemID) {
 			err = send()
 		}
 	}

@@ -110,10 +110,7 @@ func (b webBackend) Names(ctx context.Context, p *auth.Principal, userIDs, agenc
 			return nil, nil, err
 		}
 		for _, u := range us {
-			users[u.ID] = u.DisplayName
-			if u.DisplayName == "" {
-				users[u.ID] = u.Username
-			}
+			users[u.ID] = u.Name()
 		}
 	}
 	if len(agencyIDs) > 0 {

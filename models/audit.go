@@ -51,10 +51,14 @@ func AuditOnce(ctx context.Context, db *gorm.DB, key string, e AuditEvent, befor
 	return Audit(ctx, db.Clauses(clause.OnConflict{DoNothing: true}), e, before, after)
 }
 
-// ItemTransitionActions are the audit actions of an item's transitions;
-// each transition's event key is "<workflow id>/t<n>/<action>".
-var ItemTransitionActions = []string{
-	"submit", "resubmit_changed", "resubmit_unchanged", "approve", "publish", "approve_final", "return", "withdraw", "assign",
+// ItemTransitionActions are the audit actions of an item's transitions, each
+// with the decision that makes it, named as ItemReview's Update (the
+// workflows package's UpdateSubmit and the rest; a test holds the two to
+// each other). A transition's event key is "<workflow id>/t<n>/<action>".
+var ItemTransitionActions = map[string]string{
+	"submit": "submit", "resubmit_changed": "submit", "resubmit_unchanged": "submit",
+	"approve": "approve", "publish": "approve", "approve_final": "approve",
+	"return": "return", "withdraw": "withdraw", "assign": "assign",
 }
 
 // ErrTransitionConflict is the refusal type of a transition whose number
@@ -64,9 +68,9 @@ const ErrTransitionConflict = "transition_conflict"
 // TransitionKeys are the event keys any transition numbered by prefix
 // ("<workflow id>/t<n>/") can have.
 func TransitionKeys(prefix string) []string {
-	keys := make([]string, len(ItemTransitionActions))
-	for i, a := range ItemTransitionActions {
-		keys[i] = prefix + a
+	keys := make([]string, 0, len(ItemTransitionActions))
+	for a := range ItemTransitionActions {
+		keys = append(keys, prefix+a)
 	}
 	return keys
 }

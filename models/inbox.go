@@ -40,12 +40,8 @@ WHERE t.state = ? AND d.state IN ? AND d.actor_id IS NOT NULL AND `+filter,
 		append(append([]any{TaskOpen}, args...), append([]any{TaskOpen, []string{TaskApproved, TaskReturned}}, args...)...)...).Error
 }
 
-// BarTask (re)records who may not decide the open task taskID. Idempotent:
-// a retried transition writes the same rows.
+// BarTask records who may not decide taskID, a task just opened.
 func BarTask(tx *gorm.DB, taskID uint) error {
-	if err := tx.Where("task_id = ?", taskID).Delete(&TaskBar{}).Error; err != nil {
-		return err
-	}
 	return barOpenTasks(tx, "t.id = ?", taskID)
 }
 

@@ -67,6 +67,14 @@ type UserRole struct {
 	Role   string `gorm:"primaryKey;size:16;index"`
 }
 
+// Name is how pages show the user: the display name, else the username.
+func (u *User) Name() string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return u.Username
+}
+
 // RoleList returns the user's roles in AllRoles order.
 func (u *User) RoleList() []string {
 	var out []string

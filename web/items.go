@@ -597,12 +597,8 @@ func (ui *UI) assignForm(c *gin.Context, step *stepRow, me uint) (*assignForm, e
 	f := &assignForm{TaskID: step.ID, Me: me, Key: randomToken(), ClaimKey: randomToken(),
 		Assigned: step.AssigneeID != nil, Assignee: step.AssigneeName}
 	for _, u := range holders {
-		name := u.DisplayName
-		if name == "" {
-			name = u.Username
-		}
 		current := step.AssigneeID != nil && *step.AssigneeID == u.ID
-		f.Holders = append(f.Holders, holderOption{ID: u.ID, Name: name + "（" + u.Username + "）", Current: current})
+		f.Holders = append(f.Holders, holderOption{ID: u.ID, Name: u.Name() + "（" + u.Username + "）", Current: current})
 		if u.ID == me && !current {
 			f.CanClaim = true
 		}
