@@ -8,14 +8,12 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
 
 	"gongkai/activities"
@@ -23,8 +21,8 @@ import (
 	"gongkai/calendar"
 	"gongkai/content"
 	"gongkai/dbtest"
-	"gongkai/devserver"
 	"gongkai/models"
+	"gongkai/temporaltest"
 	"gongkai/worker"
 	"gongkai/workflows"
 )
@@ -33,33 +31,15 @@ import (
 // a running worker, as `gongkai serve` wires them.
 func newChainServer(t *testing.T, db *gorm.DB) *testServer {
 	t.Helper()
-	ctx := context.Background()
-	quiet := slog.New(slog.DiscardHandler)
-	ts, err := devserver.Start(ctx, devserver.Options{DBPath: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default", Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ts.Stop() })
-	tc, err := client.Dial(client.Options{HostPort: ts.FrontendAddress(), Namespace: "default", Logger: nopLogger{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tc.Close)
+	tc := temporaltest.Client(t)
 	queue := "test-" + t.Name()
-	w := worker.New(tc, queue, &activities.Activities{DB: db, Logger: quiet})
+	w := worker.New(tc, queue, &activities.Activities{DB: db, Logger: slog.New(slog.DiscardHandler)})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
 	return newTestServerWith(t, db, Deps{Temporal: tc, TaskQueue: queue})
 }
-
-type nopLogger struct{}
-
-func (nopLogger) Debug(string, ...any) {}
-func (nopLogger) Info(string, ...any)  {}
-func (nopLogger) Warn(string, ...any)  {}
-func (nopLogger) Error(string, ...any) {}
 
 type itemResp struct {
 	ID         uint

@@ -9,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
 
 	"gongkai/activities"
@@ -26,8 +24,8 @@ import (
 	"gongkai/content"
 	"gongkai/dbtest"
 	"gongkai/demo"
-	"gongkai/devserver"
 	"gongkai/models"
+	"gongkai/temporaltest"
 	"gongkai/worker"
 )
 
@@ -61,20 +59,9 @@ func newChainEnv(t *testing.T) *env {
 // newChainEnvOn is newChainEnv on the given database.
 func newChainEnvOn(t *testing.T, db *gorm.DB) *env {
 	t.Helper()
-	ctx := context.Background()
-	quiet := slog.New(slog.DiscardHandler)
-	ts, err := devserver.Start(ctx, devserver.Options{DBPath: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default", Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ts.Stop() })
-	tc, err := client.Dial(client.Options{HostPort: ts.FrontendAddress(), Namespace: "default", Logger: nopLogger{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tc.Close)
+	tc := temporaltest.Client(t)
 	queue := "web-test-" + t.Name()
-	w := worker.New(tc, queue, &activities.Activities{DB: db, Logger: quiet})
+	w := worker.New(tc, queue, &activities.Activities{DB: db, Logger: slog.New(slog.DiscardHandler)})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -102,13 +89,6 @@ func newEnvWith(t *testing.T, db *gorm.DB, d api.Deps) *env {
 	})
 	return e
 }
-
-type nopLogger struct{}
-
-func (nopLogger) Debug(string, ...any) {}
-func (nopLogger) Info(string, ...any)  {}
-func (nopLogger) Warn(string, ...any)  {}
-func (nopLogger) Error(string, ...any) {}
 
 // user is one browser-like HTTP client with its own cookies. It does not
 // follow redirects, so tests see each answer.

@@ -3,19 +3,16 @@ package workflows
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"gongkai/devserver"
+	"gongkai/temporaltest"
 )
 
 // TestLocalActivitiesOutlastAnOutage: the item's database activities, now
@@ -31,17 +28,7 @@ func TestLocalActivitiesOutlastAnOutage(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	quiet := slog.New(slog.DiscardHandler)
-	ts, err := devserver.Start(ctx, devserver.Options{DBPath: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default", Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ts.Stop()
-	c, err := client.Dial(client.Options{HostPort: ts.FrontendAddress(), Namespace: "default", Logger: sdklog.NewStructuredLogger(quiet)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := temporaltest.Client(t)
 
 	var attempts atomic.Int32
 	var first atomic.Int64

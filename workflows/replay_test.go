@@ -43,8 +43,8 @@ import (
 	"gongkai/calendar"
 	"gongkai/dbtest"
 	"gongkai/demo"
-	"gongkai/devserver"
 	"gongkai/models"
+	"gongkai/temporaltest"
 	"gongkai/worker"
 	"gongkai/workflows"
 )
@@ -258,16 +258,7 @@ func newRecorder(t *testing.T, ctx context.Context) *recorder {
 		[]string{models.RoleReviewer}); err != nil {
 		t.Fatal(err)
 	}
-	ts, err := devserver.Start(ctx, devserver.Options{DBPath: filepath.Join(t.TempDir(), "temporal.db"), Namespace: "default", Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ts.Stop() })
-	tc, err := client.Dial(client.Options{HostPort: ts.FrontendAddress(), Namespace: "default", Logger: sdklog.NewStructuredLogger(quiet)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tc.Close)
+	tc := temporaltest.Client(t)
 	const queue = "gongkai"
 	w := worker.New(tc, queue, &activities.Activities{DB: db, Logger: quiet})
 	if err := w.Start(); err != nil {
