@@ -11,21 +11,16 @@ package api
 // failing replay pass.
 
 import (
-	"context"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/api/temporalproto"
-
 	"gongkai/calendar"
 	"gongkai/dbtest"
 	"gongkai/models"
+	"gongkai/temporaltest"
 	"gongkai/workflows"
 )
 
@@ -108,40 +103,6 @@ func TestRecordApplicationHistories(t *testing.T) {
 	for i, sc := range scenarios {
 		id, base := register(fmt.Sprintf("申请人%d", i+1))
 		sc.run(id, base)
-		exportHistory(t, ts, workflows.ApplicationWorkflowID(id), filepath.Join("..", "workflows", "testdata", "histories", sc.name+".json"))
+		temporaltest.WriteHistory(t, ts.Temporal, workflows.ApplicationWorkflowID(id), filepath.Join("..", "workflows", "testdata", "histories", sc.name+".json"))
 	}
-}
-
-// exportHistory writes the ended workflow's history as JSON.
-func exportHistory(t *testing.T, ts *testServer, workflowID, path string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var h *historypb.History
-	for {
-		h = &historypb.History{}
-		iter := ts.Temporal.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		for iter.HasNext() {
-			e, err := iter.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			h.Events = append(h.Events, e)
-		}
-		if n := len(h.Events); n > 0 && h.Events[n-1].GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("%s has not completed", workflowID)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("wrote %s: %d events", path, len(h.Events))
 }

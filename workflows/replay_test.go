@@ -32,7 +32,6 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -212,7 +211,7 @@ func TestRecordHistories(t *testing.T) {
 			if err := tc.GetWorkflow(ctx, workflows.ItemWorkflowID(it.ID), "").Get(ctx, &result); err != nil || result.Status != wantStatus {
 				t.Fatalf("workflow result %+v, %v", result, err)
 			}
-			r.export(workflows.ItemWorkflowID(it.ID), filepath.Join(historiesDir, name+".json"))
+			temporaltest.WriteHistory(t, tc, workflows.ItemWorkflowID(it.ID), filepath.Join(historiesDir, name+".json"))
 		})
 	}
 }
@@ -238,7 +237,7 @@ func TestRecordScheduledHistories(t *testing.T) {
 		if err := run.Get(ctx, nil); err != nil {
 			t.Fatalf("%s: %v", w.name, err)
 		}
-		r.export(run.GetID(), filepath.Join(historiesDir, w.name+".json"))
+		temporaltest.WriteHistory(t, r.tc, run.GetID(), filepath.Join(historiesDir, w.name+".json"))
 	}
 }
 
@@ -465,7 +464,7 @@ func (r *recorder) waitRefreshes(it *models.Item, n int) {
 	r.t.Helper()
 	id := workflows.ItemWorkflowID(it.ID)
 	deadline := time.Now().Add(30 * time.Second)
-	for refreshes(r.history(id)) < n {
+	for refreshes(temporaltest.History(r.t, r.tc, id)) < n {
 		if time.Now().After(deadline) {
 			r.t.Fatalf("%s: fewer than %d date refreshes after 30s", id, n)
 		}
@@ -496,36 +495,4 @@ func refreshes(h *historypb.History) int {
 		}
 	}
 	return n
-}
-
-func (r *recorder) history(workflowID string) *historypb.History {
-	r.t.Helper()
-	iter := r.tc.GetWorkflowHistory(r.ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	h := &historypb.History{}
-	for iter.HasNext() {
-		e, err := iter.Next()
-		if err != nil {
-			r.t.Fatalf("history of %s: %v", workflowID, err)
-		}
-		h.Events = append(h.Events, e)
-	}
-	return h
-}
-
-// export writes the closed workflow's full history in the JSON format
-// WorkflowReplayer.ReplayWorkflowHistoryFromJSONFile reads.
-func (r *recorder) export(workflowID string, path string) {
-	r.t.Helper()
-	h := r.history(workflowID)
-	if n := len(h.Events); n == 0 || h.Events[n-1].GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED {
-		r.t.Fatalf("history of %s does not end with the workflow's completion", workflowID)
-	}
-	b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		r.t.Fatal(err)
-	}
-	r.t.Logf("wrote %s: %d events, %d bytes", path, len(h.Events), len(b)+1)
 }
