@@ -68,6 +68,7 @@ type appHarness struct {
 	in       workflows.ApplicationInput
 	seq      int
 	watchdog bool // the watchdog cancelled the workflow
+	prober
 }
 
 // newAppHarness seeds a fresh database, registers an application received
@@ -85,6 +86,7 @@ func newAppHarness(t *testing.T, start time.Time) *appHarness {
 		t.Fatalf("agency: %v", err)
 	}
 	h := &appHarness{t: t, ctx: ctx, db: db, start: start, agency: agency}
+	h.prober = prober{t: t, callback: h.callback, count: h.appCount}
 	received := appDay(start)
 	h.app = models.Application{
 		AgencyID: agency.ID, Number: appNumber, QueryCode: "ABCDEFGHJK", ApplicantKind: "natural_person",
@@ -497,45 +499,6 @@ func (h *appHarness) auditEvent(action string) models.AuditEvent {
 	return found
 }
 
-// appProbe counts the application's notifications of kind to user at when.
-type appProbe struct {
-	when       time.Time
-	kind, user string
-	want, got  int
-	ran        bool
-}
-
-func (h *appHarness) expectAt(when time.Time, kind, user string, want int) *appProbe {
-	p := &appProbe{when: when, kind: kind, user: user, want: want, got: -1}
-	h.callback(when, func() { p.ran, p.got = true, h.appCount(kind, user) })
-	return p
-}
-
-// around expects before[user] notifications of kind a minute before the
-// threshold and after[user] a minute after it.
-func (h *appHarness) around(threshold time.Time, kind string, before, after map[string]int) []*appProbe {
-	var ps []*appProbe
-	for u, n := range before {
-		ps = append(ps, h.expectAt(threshold.Add(-time.Minute), kind, u, n))
-	}
-	for u, n := range after {
-		ps = append(ps, h.expectAt(threshold.Add(time.Minute), kind, u, n))
-	}
-	return ps
-}
-
-func (h *appHarness) checkProbes(ps []*appProbe) {
-	h.t.Helper()
-	for _, p := range ps {
-		switch {
-		case !p.ran:
-			h.t.Errorf("probe at %s (%s to %s) never ran: the workflow ended first", p.when.Format("01-02 15:04"), p.kind, p.user)
-		case p.got != p.want:
-			h.t.Errorf("at %s: %d %s notifications to %s, want %d", p.when.Format("2006-01-02 15:04"), p.got, p.kind, p.user, p.want)
-		}
-	}
-}
-
 // counts asserts the application's notifications of kind per user.
 func (h *appHarness) counts(kind string, want map[string]int) {
 	h.t.Helper()
@@ -824,7 +787,7 @@ func TestApplication_ExtensionApprovedOnce(t *testing.T) {
 		return a
 	})
 	// The reminders follow the new date: none on the old warning day 10-15.
-	ps := []*appProbe{h.expectAt(appAt("2026-10-15 09:00"), "application_due_soon", "clerk", 0)}
+	ps := []*probe{h.expectAt(appAt("2026-10-15 09:00"), "application_due_soon", "clerk", 0)}
 	wd, arch := h.closeOut(appAt("2026-10-16 10:00"))
 
 	res := h.run()
@@ -980,7 +943,7 @@ func TestApplication_ConsultationUnansweredResumesAfter15Workdays(t *testing.T) 
 	h.rowAt(appAt("2026-10-21 23:59"), "last day of the consultation", appRowWant{models.AppConsulting, "", "-", "paused", ""})
 	h.rowAt(appAt("2026-10-22 00:01"), "consultation timed out", appRowWant{models.AppRegistered, "", "2026-11-13", "running", ""})
 	// No reply reminders while paused: the old thresholds (10-15, 10-20, 10-22) pass silently.
-	ps := []*appProbe{
+	ps := []*probe{
 		h.expectAt(appAt("2026-10-22 09:00"), "application_due_soon", "clerk", 0),
 		h.expectAt(appAt("2026-10-22 09:00"), "application_due_today", "clerk", 0),
 	}
@@ -1086,7 +1049,7 @@ func TestApplication_FeeUnpaidCloses(t *testing.T) {
 	arch := h.act(appAt("2026-10-27 10:00"), workflows.UpdateArchive, func() workflows.AppAction { return h.clerk("2026-10-27") })
 	h.stopBy(appAt("2026-10-27 12:00"))
 	// No reply reminders while the fee is outstanding, none after closing.
-	ps := []*appProbe{h.expectAt(appAt("2026-10-26 12:00"), "application_due_today", "clerk", 0)}
+	ps := []*probe{h.expectAt(appAt("2026-10-26 12:00"), "application_due_today", "clerk", 0)}
 
 	res := h.run()
 
@@ -1130,7 +1093,7 @@ func TestApplication_ExcessiveLaterDueDate(t *testing.T) {
 	})
 	h.rowAt(appAt("2026-09-21 10:05"), "Art.35 due date", appRowWant{models.AppRegistered, "", "2026-11-30", "running", ""})
 	// The reminders follow it: 5 working days before Mon 11-30 is Mon 11-23.
-	ps := []*appProbe{h.expectAt(appAt("2026-10-22 09:00"), "application_due_today", "clerk", 0)}
+	ps := []*probe{h.expectAt(appAt("2026-10-22 09:00"), "application_due_today", "clerk", 0)}
 	ps = append(ps, h.around(appAt("2026-11-23 08:00"), "application_due_soon", map[string]int{"clerk": 0}, map[string]int{"clerk": 1})...)
 	wd, arch := h.closeOut(appAt("2026-11-23 10:00"))
 
@@ -1196,7 +1159,7 @@ func TestApplication_ExcessiveNotProcessed(t *testing.T) {
 func TestApplication_RemindersEachThresholdOnce(t *testing.T) {
 	h := newAppHarness(t, appAt("2026-09-18 09:00"))
 	office0 := map[string]int{"clerk": 0, "reviewer": 0}
-	var ps []*appProbe
+	var ps []*probe
 	ps = append(ps, h.around(appAt("2026-09-24 08:00"), "correction_notice_due_soon",
 		office0, map[string]int{"clerk": 1, "reviewer": 1, "leader": 0, "editor": 0, "admin": 0})...)
 	ps = append(ps, h.around(appAt("2026-10-15 08:00"), "application_due_soon",
@@ -1278,7 +1241,7 @@ func TestApplication_CalendarChangeMovesDueDateAndReminders(t *testing.T) {
 		h.env.SignalWorkflow(calendar.OverlayChangedSignal, calendar.OverlayChanged{Ranges: changed})
 	})
 	h.rowAt(appAt("2026-10-13 10:05"), "after the calendar change", appRowWant{models.AppRegistered, "", "2026-10-23", "running", ""})
-	var ps []*appProbe
+	var ps []*probe
 	ps = append(ps, h.expectAt(appAt("2026-10-15 08:01"), "application_due_soon", "clerk", 0))
 	ps = append(ps, h.around(appAt("2026-10-16 08:00"), "application_due_soon", map[string]int{"clerk": 0}, map[string]int{"clerk": 1, "reviewer": 1})...)
 	ps = append(ps, h.expectAt(appAt("2026-10-20 08:01"), "application_due_soon", "clerk", 1))

@@ -29,33 +29,41 @@ type probe struct {
 	ran        bool
 }
 
-func (h *harness) expectAt(when time.Time, kind, user string, want int) *probe {
+// prober schedules probes on a test harness's clock; harness and
+// appHarness embed one, each counting its own notifications.
+type prober struct {
+	t        *testing.T
+	callback func(when time.Time, f func())
+	count    func(kind, user string) int
+}
+
+func (pr prober) expectAt(when time.Time, kind, user string, want int) *probe {
 	p := &probe{when: when, kind: kind, user: user, want: want, got: -1}
-	h.callback(when, func() { p.ran, p.got = true, h.count(kind, user) })
+	pr.callback(when, func() { p.ran, p.got = true, pr.count(kind, user) })
 	return p
 }
 
 // around expects, a minute before threshold, before[user] notifications of
 // kind to each user, and a minute after it after[user].
-func (h *harness) around(threshold time.Time, kind string, before, after map[string]int) []*probe {
+func (pr prober) around(threshold time.Time, kind string, before, after map[string]int) []*probe {
 	var ps []*probe
 	for u, n := range before {
-		ps = append(ps, h.expectAt(threshold.Add(-time.Minute), kind, u, n))
+		ps = append(ps, pr.expectAt(threshold.Add(-time.Minute), kind, u, n))
 	}
 	for u, n := range after {
-		ps = append(ps, h.expectAt(threshold.Add(time.Minute), kind, u, n))
+		ps = append(ps, pr.expectAt(threshold.Add(time.Minute), kind, u, n))
 	}
 	return ps
 }
 
-func (h *harness) checkProbes(ps []*probe) {
-	h.t.Helper()
+func (pr prober) checkProbes(ps []*probe) {
+	pr.t.Helper()
 	for _, p := range ps {
 		switch {
 		case !p.ran:
-			h.t.Errorf("probe at %s (%s to %s) never ran: the workflow ended first", p.when.Format("01-02 15:04"), p.kind, p.user)
+			pr.t.Errorf("probe at %s (%s to %s) never ran: the workflow ended first", p.when.Format("01-02 15:04"), p.kind, p.user)
 		case p.got != p.want:
-			h.t.Errorf("at %s: %d %s notifications to %s, want %d", p.when.Format("2006-01-02 15:04"), p.got, p.kind, p.user, p.want)
+			pr.t.Errorf("at %s: %d %s notifications to %s, want %d", p.when.Format("2006-01-02 15:04"), p.got, p.kind, p.user, p.want)
 		}
 	}
 }

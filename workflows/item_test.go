@@ -81,6 +81,7 @@ type harness struct {
 	acts   *activities.Activities
 	sender *recordingSender
 	seq    int
+	prober
 }
 
 // newHarness seeds a fresh database, creates a draft item by the demo
@@ -105,6 +106,7 @@ func newBareHarness(t *testing.T, start time.Time) *harness {
 		t.Fatalf("agency: %v", err)
 	}
 	h := &harness{t: t, ctx: ctx, db: db, start: start, agency: agency, sender: &recordingSender{}}
+	h.prober = prober{t: t, callback: h.callback, count: h.count}
 	h.item = models.Item{
 		AgencyID: agency.ID, IndexNo: "chengguan-2026-00001", Title: "关于秋季森林防火的通告", Summary: "秋季防火期安排",
 		Body: "正文", Column: "通知公告", FormedOn: start.In(cst).Format("2006-01-02"), Status: models.ItemDraft,
