@@ -402,50 +402,30 @@ func (h *appHarness) rowAt(when time.Time, what string, want appRowWant) *bool {
 
 func (h *appHarness) consultations() []models.Consultation {
 	h.t.Helper()
-	var cs []models.Consultation
-	if err := h.db.Where("application_id = ?", h.app.ID).Order("id").Find(&cs).Error; err != nil {
-		h.t.Fatalf("load consultations: %v", err)
-	}
-	return cs
+	return load[models.Consultation](h.t, h.db, "application_id = ?", h.app.ID)
 }
 
 func (h *appHarness) feeNotices() []models.FeeNotice {
 	h.t.Helper()
-	var fs []models.FeeNotice
-	if err := h.db.Where("application_id = ?", h.app.ID).Order("id").Find(&fs).Error; err != nil {
-		h.t.Fatalf("load fee notices: %v", err)
-	}
-	return fs
+	return load[models.FeeNotice](h.t, h.db, "application_id = ?", h.app.ID)
 }
 
 // chainItems are the reply and extension items of the application.
 func (h *appHarness) chainItems() []models.Item {
 	h.t.Helper()
-	var its []models.Item
-	if err := h.db.Where("application_id = ?", h.app.ID).Order("id").Find(&its).Error; err != nil {
-		h.t.Fatalf("load items: %v", err)
-	}
-	return its
+	return load[models.Item](h.t, h.db, "application_id = ?", h.app.ID)
 }
 
 func (h *appHarness) tasksOf(itemID uint) []models.Task {
 	h.t.Helper()
-	var ts []models.Task
-	if err := h.db.Where("item_id = ?", itemID).Order("id").Find(&ts).Error; err != nil {
-		h.t.Fatalf("load tasks: %v", err)
-	}
-	return ts
+	return load[models.Task](h.t, h.db, "item_id = ?", itemID)
 }
 
 // appNotes are the application's notifications (its reminders) of kind
 // to username.
 func (h *appHarness) appNotes(kind, username string) []models.Notification {
 	h.t.Helper()
-	var ns []models.Notification
-	if err := h.db.Where("application_id = ? AND kind = ? AND user_id = ?", h.app.ID, kind, h.id(username)).Order("id").Find(&ns).Error; err != nil {
-		h.t.Fatalf("load notifications: %v", err)
-	}
-	return ns
+	return load[models.Notification](h.t, h.db, "application_id = ? AND kind = ? AND user_id = ?", h.app.ID, kind, h.id(username))
 }
 
 func (h *appHarness) appCount(kind, username string) int { return len(h.appNotes(kind, username)) }

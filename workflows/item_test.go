@@ -343,22 +343,25 @@ func (h *harness) itemRow() models.Item {
 	return it
 }
 
+// load reads the rows of T that match query, in id order; a failure ends
+// the test.
+func load[T any](t *testing.T, db *gorm.DB, query string, args ...any) []T {
+	t.Helper()
+	var rows []T
+	if err := db.Where(query, args...).Order("id").Find(&rows).Error; err != nil {
+		t.Fatalf("load %T: %v", rows, err)
+	}
+	return rows
+}
+
 func (h *harness) tasks() []models.Task {
 	h.t.Helper()
-	var ts []models.Task
-	if err := h.db.Where("item_id = ?", h.item.ID).Order("id").Find(&ts).Error; err != nil {
-		h.t.Fatalf("load tasks: %v", err)
-	}
-	return ts
+	return load[models.Task](h.t, h.db, "item_id = ?", h.item.ID)
 }
 
 func (h *harness) notifications() []models.Notification {
 	h.t.Helper()
-	var ns []models.Notification
-	if err := h.db.Where("item_id = ?", h.item.ID).Order("id").Find(&ns).Error; err != nil {
-		h.t.Fatalf("load notifications: %v", err)
-	}
-	return ns
+	return load[models.Notification](h.t, h.db, "item_id = ?", h.item.ID)
 }
 
 // notes are the notifications of kind to username.
